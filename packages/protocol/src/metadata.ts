@@ -1,0 +1,159 @@
+import { base64Decode, base64Encode } from "./base64.js";
+
+/**
+ * What may initialise {@link Metadata}: another instance, a record whose values
+ * are strings or lists of strings, or a list of name/value pairs.
+ */
+export type MetadataInit =
+  | Metadata
+  | Record<string, string | readonly string[] | undefined>
+  | Iterable<readonly [string, string]>;
+
+/**
+ * HTTP headers or trailers: names are case-insensitive (kept lower-case),
+ * a name may carry several values, and values keep the order they were added in.
+ *
+ * Names ending in `-bin` carry binary values, base64-encoded on the wire; use
+ * {@link Metadata.getBinary} and {@link Metadata.appendBinary} for them.
+ *
+ * A plain class rather than the Fetch API's `Headers`: that type folds repeated
+ * values into one comma-joined string, which loses information for gRPC
+ * metadata, and is slower to build on the hot path.
+ */
+export class Metadata implements Iterable<[string, string]> {
+  readonly #map = new Map<string, string[]>();
+
+  constructor(init?: MetadataInit) {
+    if (init !== undefined) this.merge(init);
+  }
+
+  /** The number of distinct names. */
+  get size(): number {
+    return this.#map.size;
+  }
+
+  /** Values of `name` joined by `", "`, as HTTP folds them, or `undefined` if absent. */
+  get(name: string): string | undefined {
+    const values = this.#map.get(name.toLowerCase());
+    if (values === undefined) return undefined;
+    return values.length === 1 ? values[0] : values.join(", ");
+  }
+
+  /** Every value of `name`, in the order added; an empty list if absent. */
+  getAll(name: string): readonly string[] {
+    return this.#map.get(name.toLowerCase()) ?? [];
+  }
+
+  /** Tells whether `name` has at least one value. */
+  has(name: string): boolean {
+    return this.#map.has(name.toLowerCase());
+  }
+
+  /** Replaces all values of `name`. */
+  set(name: string, value: string | readonly string[]): this {
+    this.#map.set(name.toLowerCase(), typeof value === "string" ? [value] : [...value]);
+    return this;
+  }
+
+  /** Adds a value to `name`, after any it already has. */
+  append(name: string, value: string): this {
+    const key = name.toLowerCase();
+    const values = this.#map.get(key);
+    if (values === undefined) this.#map.set(key, [value]);
+    else values.push(value);
+    return this;
+  }
+
+  /** Removes `name` and all its values. */
+  delete(name: string): boolean {
+    return this.#map.delete(name.toLowerCase());
+  }
+
+  /** Removes every entry. */
+  clear(): void {
+    this.#map.clear();
+  }
+
+  /**
+   * Decodes the first value of a binary (`-bin`) header. Accepts padded and
+   * unpadded base64, standard and URL-safe, as gRPC peers send all of them.
+   */
+  getBinary(name: string): Uint8Array | undefined {
+    const value = this.getAll(name)[0];
+    return value === undefined ? undefined : base64Decode(value);
+  }
+
+  /** Decodes every value of a binary (`-bin`) header, splitting comma-folded values. */
+  getAllBinary(name: string): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (const value of this.getAll(name)) {
+      for (const part of value.split(",")) out.push(base64Decode(part.trim()));
+    }
+    return out;
+  }
+
+  /** Appends a binary value, base64-encoded. The name must end in `-bin`. */
+  appendBinary(name: string, value: Uint8Array): this {
+    if (!name.toLowerCase().endsWith("-bin")) {
+      throw new TypeError(`binary header "${name}" must end in -bin`);
+    }
+    return this.append(name, base64Encode(value));
+  }
+
+  /** Adds every value of `init` to this instance (appending, not replacing). */
+  merge(init: MetadataInit): this {
+    if (init instanceof Metadata) {
+      for (const [key, values] of init.#map) {
+        const own = this.#map.get(key);
+        if (own === undefined) this.#map.set(key, values.slice());
+        else own.push(...values);
+      }
+    } else if (isIterable(init)) {
+      for (const [name, value] of init) this.append(name, value);
+    } else {
+      for (const name of Object.keys(init)) {
+        const value = init[name];
+        if (value === undefined) continue;
+        if (typeof value === "string") this.append(name, value);
+        else for (const v of value) this.append(name, v);
+      }
+    }
+    return this;
+  }
+
+  /** Distinct names, lower-case, in insertion order. */
+  keys(): IterableIterator<string> {
+    return this.#map.keys();
+  }
+
+  /** Name/value-list pairs, one per distinct name. */
+  entries(): IterableIterator<[string, string[]]> {
+    return this.#map.entries();
+  }
+
+  /** One `[name, value]` pair per value, names lower-case. */
+  *[Symbol.iterator](): IterableIterator<[string, string]> {
+    for (const [key, values] of this.#map) {
+      for (const value of values) yield [key, value];
+    }
+  }
+
+  /** Calls `fn` once per value. */
+  forEach(fn: (value: string, name: string) => void): void {
+    for (const [key, values] of this.#map) {
+      for (const value of values) fn(value, key);
+    }
+  }
+
+  /** A plain record, repeated values as arrays: handy for logging and Node's `writeHead`. */
+  toRecord(): Record<string, string | string[]> {
+    const out: Record<string, string | string[]> = {};
+    for (const [key, values] of this.#map)
+      out[key] = values.length === 1 ? values[0]! : values.slice();
+    return out;
+  }
+}
+
+function isIterable(value: object): value is Iterable<readonly [string, string]> {
+  return typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] === "function";
+}

@@ -1,0 +1,38 @@
+// Runs a package's uvu tests (TypeScript through tsx) and records the totals in
+// .test-results.json so the root summary can add them up.
+import { spawn } from "node:child_process";
+import { writeFileSync, existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+
+const require = createRequire(import.meta.url);
+const uvuBin = join(require.resolve("uvu/package.json").replace(/package\.json$/, ""), "bin.js");
+const dir = process.argv[2] ?? "test";
+const pattern = process.argv[3] ?? "\\.test\\.ts$";
+if (!existsSync(dir)) {
+  console.error(`no ${dir}/ folder in ${process.cwd()}`);
+  writeFileSync(".test-results.json", JSON.stringify({ passed: 0, failed: 1 }));
+  process.exit(1);
+}
+const child = spawn(process.execPath, ["--import", "tsx", uvuBin, dir, pattern], {
+  stdio: ["ignore", "pipe", "inherit"],
+  env: { ...process.env, FORCE_COLOR: "0" },
+});
+let out = "";
+child.stdout.on("data", (chunk) => {
+  out += chunk;
+  process.stdout.write(chunk);
+});
+child.on("close", (code) => {
+  const plain = out.replace(/\x1b\[[0-9;]*m/g, "");
+  const num = (label) => {
+    const m = plain.match(new RegExp(`${label}:\\s+(\\d+)`));
+    return m ? Number(m[1]) : 0;
+  };
+  const total = num("Total");
+  const passed = num("Passed");
+  let failed = total - passed - num("Skipped");
+  if (code !== 0 && failed === 0) failed = 1; // a crash before the summary still counts
+  writeFileSync(".test-results.json", JSON.stringify({ passed, failed, skipped: num("Skipped") }));
+  process.exit(code ?? 1);
+});
