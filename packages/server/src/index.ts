@@ -1,0 +1,10 @@
+export {
+  createConnectHandler,
+  type ConnectHandlerOptions,
+  type NextFunction,
+  type NodeHandler,
+} from "./node-handler.js";
+export type { ShutdownOptions } from "./call-tracker.js";
+export type { NodeServerRequest } from "./node-request.js";
+export type { NodeServerResponse } from "./node-response.js";
+export { type ConnectServer, type ListenOptions, type ListenTlsOptions, listen } from "./listen.js";

@@ -1,0 +1,131 @@
+import * as http from "node:http";
+import * as http2 from "node:http2";
+import * as https from "node:https";
+import type { AddressInfo, Socket } from "node:net";
+import type { Router, ServiceRegistration } from "@connect-ts/protocol";
+import type { ShutdownOptions } from "./call-tracker.js";
+import {
+  type ConnectHandlerOptions,
+  createConnectHandler,
+  type NodeHandler,
+} from "./node-handler.js";
+
+/** TLS settings of {@link listen}: those of `tls.createServer`, plus `allowHTTP1` for HTTP/2. */
+export type ListenTlsOptions = http2.SecureServerOptions;
+
+/** Options of {@link listen}. */
+export interface ListenOptions extends ConnectHandlerOptions {
+  /**
+   * `"2"` (the default) serves HTTP/2: h2c with prior knowledge without `tls`,
+   * ALPN `h2` with it, where HTTP/1.1 clients are served too unless
+   * `tls.allowHTTP1` is set to false. `"1.1"` serves HTTP/1.1 only (`http` or `https`).
+   */
+  httpVersion?: "1.1" | "2";
+  /** Serve over TLS with these settings (`key` and `cert` at least). */
+  tls?: ListenTlsOptions;
+  /** The port; 0 (the default) picks a free one. */
+  port?: number;
+  /** The address to bind, e.g. `127.0.0.1`; Node's default (every interface) if unset. */
+  host?: string;
+  /** Settings of the HTTP/2 server (e.g. `settings.maxConcurrentStreams`). */
+  http2?: http2.ServerOptions;
+  /** Settings of the HTTP/1.1 server (e.g. `keepAliveTimeout`). */
+  http1?: http.ServerOptions;
+}
+
+/** A running server made by {@link listen}. */
+export interface ConnectServer extends AsyncDisposable {
+  /** The Node server, for anything this interface does not cover. */
+  readonly server: http.Server | https.Server | http2.Http2Server | http2.Http2SecureServer;
+  /** The request handler mounted on it. */
+  readonly handler: NodeHandler;
+  /** The base URL clients use, e.g. `http://127.0.0.1:39811`. */
+  readonly url: string;
+  /** The port bound. */
+  readonly port: number;
+  /**
+   * Shuts down gracefully: stops accepting connections, sends HTTP/2 GOAWAY
+   * and closes idle HTTP/1.1 connections, lets calls in flight finish for
+   * `graceMs` (default 5000), then cancels them with `unavailable` (see
+   * {@link NodeHandler.shutdown}) and closes every connection left. Resolves
+   * once the server has closed.
+   */
+  close(options?: ShutdownOptions): Promise<void>;
+}
+
+/**
+ * Starts a server for services, a router or a handler, and resolves once it
+ * listens.
+ *
+ * @example
+ * const server = await listen([registerService(ElizaService, impl)], { port: 8080 });
+ * process.once("SIGTERM", () => server.close({ graceMs: 10_000 }));
+ */
+export async function listen(
+  target: readonly ServiceRegistration[] | Router | NodeHandler,
+  options: ListenOptions = {},
+): Promise<ConnectServer> {
+  const handler = typeof target === "function" ? target : createConnectHandler(target, options);
+  const server = createNodeServer(handler, options);
+  const sockets = new Set<Socket>();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  server.on("session", (session: http2.ServerHttp2Session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const url = `${options.tls ? "https" : "http"}://${hostForUrl(address)}:${address.port}`;
+  let closing: Promise<void> | undefined;
+
+  const close = (opts?: ShutdownOptions): Promise<void> => {
+    closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const session of sessions) if (!session.closed) session.close();
+      (server as http.Server).closeIdleConnections?.();
+      await handler.shutdown(opts);
+      for (const session of sessions) session.destroy();
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    })();
+    return closing;
+  };
+
+  return {
+    server,
+    handler,
+    url,
+    port: address.port,
+    close,
+    [Symbol.asyncDispose]: () => close(),
+  };
+}
+
+function createNodeServer(
+  handler: NodeHandler,
+  options: ListenOptions,
+): http.Server | https.Server | http2.Http2Server | http2.Http2SecureServer {
+  const tls = options.tls;
+  if (options.httpVersion === "1.1") {
+    return tls
+      ? https.createServer({ ...options.http1, ...tls }, handler)
+      : http.createServer(options.http1 ?? {}, handler);
+  }
+  if (tls) return http2.createSecureServer({ allowHTTP1: true, ...options.http2, ...tls }, handler);
+  return http2.createServer(options.http2 ?? {}, handler);
+}
+
+function hostForUrl(address: AddressInfo): string {
+  if (address.address === "::" || address.address === "0.0.0.0") return "localhost";
+  return address.family === "IPv6" ? `[${address.address}]` : address.address;
+}

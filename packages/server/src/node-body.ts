@@ -1,0 +1,127 @@
+import type { Readable } from "node:stream";
+import { Code, ConnectError, type HttpBody } from "@connect-ts/protocol";
+
+/**
+ * A request body read from a Node request stream (`http.IncomingMessage` or
+ * `http2.Http2ServerRequest`). Nothing is read until the router asks, so a
+ * request the router refuses costs no buffering.
+ */
+export class NodeBody implements HttpBody {
+  readonly #stream: Readable;
+  readonly #contentLength: number;
+  #used = false;
+  #cancelled = false;
+
+  /** @param contentLength the declared `content-length`, or -1 if none. */
+  constructor(stream: Readable, contentLength: number) {
+    this.#stream = stream;
+    this.#contentLength = contentLength;
+  }
+
+  /** Whether the body was cancelled before the client finished sending it. */
+  get abandoned(): boolean {
+    return this.#cancelled && !this.#stream.readableEnded;
+  }
+
+  readAll(maxBytes: number): Promise<Uint8Array> {
+    if (this.#used) return Promise.reject(alreadyRead());
+    this.#used = true;
+    const stream = this.#stream;
+    if (this.#contentLength > maxBytes) {
+      this.cancel();
+      return Promise.reject(tooLarge(maxBytes));
+    }
+    if (stream.destroyed) return Promise.reject(gone());
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let total = 0;
+      const cleanup = () => {
+        stream.off("data", onData);
+        stream.off("end", onEnd);
+        stream.off("error", onError);
+        stream.off("close", onClose);
+      };
+      const onData = (chunk: Buffer) => {
+        total += chunk.length;
+        if (total > maxBytes) {
+          cleanup();
+          this.cancel();
+          reject(tooLarge(maxBytes));
+          return;
+        }
+        chunks.push(chunk);
+      };
+      const onEnd = () => {
+        cleanup();
+        if (chunks.length === 1) resolve(chunks[0]!);
+        else if (chunks.length === 0) resolve(new Uint8Array(0));
+        else resolve(Buffer.concat(chunks, total));
+      };
+      const onError = (err: unknown) => {
+        cleanup();
+        reject(fromStreamError(err));
+      };
+      // A stream destroyed without an error (an HTTP/2 stream reset) ends here.
+      const onClose = () => {
+        cleanup();
+        reject(gone());
+      };
+      stream.on("data", onData);
+      stream.on("end", onEnd);
+      stream.on("error", onError);
+      stream.on("close", onClose);
+    });
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    if (this.#used) throw alreadyRead();
+    this.#used = true;
+    if (this.#stream.destroyed) throw gone();
+    // destroyOnReturn: false, because stopping early must not destroy the
+    // request: over HTTP/1.1 that would close the socket the answer goes out on.
+    const it = this.#stream.iterator({ destroyOnReturn: false });
+    try {
+      for (;;) {
+        let result: IteratorResult<Buffer>;
+        try {
+          result = await it.next();
+        } catch (err) {
+          throw fromStreamError(err);
+        }
+        if (result.done) return;
+        yield result.value;
+      }
+    } finally {
+      if (!this.#stream.readableEnded) this.cancel();
+    }
+  }
+
+  cancel(): void {
+    if (this.#cancelled) return;
+    this.#cancelled = true;
+    this.#used = true;
+    // Discard what is left rather than destroying the stream: the response
+    // still has to go out. The adapter closes the connection (HTTP/1.1) or
+    // resets the stream (HTTP/2) after the answer if the client keeps sending.
+    if (!this.#stream.readableEnded && !this.#stream.destroyed) this.#stream.resume();
+  }
+}
+
+function alreadyRead(): ConnectError {
+  return new ConnectError("request body already read", Code.Internal);
+}
+
+function tooLarge(maxBytes: number): ConnectError {
+  return new ConnectError(`request body larger than ${maxBytes} bytes`, Code.ResourceExhausted);
+}
+
+function gone(): ConnectError {
+  return new ConnectError("client went away before sending the whole request", Code.Canceled);
+}
+
+function fromStreamError(err: unknown): ConnectError {
+  if (err instanceof ConnectError) return err;
+  return new ConnectError("request stream failed: client went away", Code.Canceled, {
+    cause: err,
+  });
+}

@@ -1,0 +1,193 @@
+import type { ServerResponse as Http1ServerResponse } from "node:http";
+import { constants, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import type { TLSSocket } from "node:tls";
+import {
+  Code,
+  ConnectError,
+  type Router,
+  type RouterOptions,
+  type ServerResponse,
+  type ServiceRegistration,
+} from "@connect-ts/protocol";
+import { CallTracker, type ShutdownOptions, type TrackedCall } from "./call-tracker.js";
+import { errorResponse } from "./error-response.js";
+import { adaptRequest, type NodeServerRequest, splitTarget } from "./node-request.js";
+import {
+  type NodeServerResponse,
+  type ResponseTarget,
+  tearDown,
+  writeResponse,
+} from "./node-response.js";
+import { resolveRouter } from "./resolve-router.js";
+
+/** Options of {@link createConnectHandler}: the router's, plus the adapter's own. */
+export interface ConnectHandlerOptions extends RouterOptions {
+  /**
+   * Refuse calls that did not come with a client certificate the TLS server
+   * verified, answering `unauthenticated`. Create the server with
+   * `requestCert: true` and a `ca`; keep `rejectUnauthorized: false` there so
+   * that such clients get this RPC error instead of a failed handshake.
+   */
+  requireClientCert?: boolean;
+}
+
+/** The "next" callback of Express-style hosts. */
+export type NextFunction = (err?: unknown) => void;
+
+/**
+ * A request listener for `http.createServer`, `https.createServer`,
+ * `http2.createServer` and `http2.createSecureServer` (with or without
+ * `allowHTTP1`), and middleware for Express-style hosts.
+ */
+export interface NodeHandler {
+  /**
+   * Serves one request. Given `next` (Express-style), requests for paths the
+   * router does not serve are passed on instead of answered with 404.
+   */
+  (req: NodeServerRequest, res: NodeServerResponse, next?: NextFunction): void;
+  /** The router requests go to. */
+  readonly router: Router;
+  /** The number of calls in flight. */
+  readonly inFlight: number;
+  /**
+   * Begins a graceful shutdown: from now on new calls are answered with
+   * `unavailable` (and HTTP/1.1 connections are closed after their response);
+   * calls in flight may run on for `graceMs`, then their signals are aborted
+   * with a `ConnectError` of code `unavailable`, which is what their clients
+   * see. Resolves once every call has ended. Closing the server itself (and
+   * its idle connections) is left to its owner, or to {@link listen}.
+   */
+  shutdown(options?: ShutdownOptions): Promise<void>;
+}
+
+/**
+ * Mounts services on Node's HTTP servers.
+ *
+ * @example
+ * import { createServer } from "node:http2";
+ * const handler = createConnectHandler([registerService(ElizaService, impl)]);
+ * createServer(handler).listen(8080);
+ */
+export function createConnectHandler(
+  services: readonly ServiceRegistration[] | Router,
+  options: ConnectHandlerOptions = {},
+): NodeHandler {
+  const router = resolveRouter(services, options);
+  const tracker = new CallTracker();
+  const requireClientCert = options.requireClientCert === true;
+
+  const handler = (req: NodeServerRequest, res: NodeServerResponse, next?: NextFunction): void => {
+    if (next !== undefined && !router.paths.has(splitTarget(req.url ?? "/").path)) {
+      next();
+      return;
+    }
+    const http2 = req.httpVersionMajor === 2;
+    const target: ResponseTarget = {
+      res,
+      http2,
+      closed: false,
+      closeConnection: tracker.draining,
+      contentType: req.headers["content-type"],
+      failed: false,
+    };
+    if (tracker.draining) {
+      refuse(req, res, target, new ConnectError("the server is shutting down", Code.Unavailable));
+      return;
+    }
+    if (requireClientCert && !hasVerifiedClientCert(req)) {
+      const error = new ConnectError(
+        "a verified client certificate is required",
+        Code.Unauthenticated,
+      );
+      refuse(req, res, target, error);
+      return;
+    }
+    const controller = new AbortController();
+    const request = adaptRequest(req, controller.signal);
+    const call: TrackedCall = {
+      controller,
+      destroy: () => forceClose(target),
+    };
+    tracker.add(call);
+    res.once("close", () => {
+      target.closed = true;
+      tracker.delete(call);
+      if (!res.writableFinished) controller.abort(clientGone());
+    });
+    router.handle(request).then(
+      (response) => {
+        if (target.closed) {
+          discard(response);
+          return;
+        }
+        if (request.body.abandoned || tracker.draining) target.closeConnection = true;
+        if (http2 && !req.complete) stopUnreadAfterFinish(req as Http2ServerRequest, res);
+        writeResponse(target, response);
+      },
+      (err: unknown) => tearDown(target, err),
+    );
+  };
+
+  return Object.defineProperties(handler, {
+    router: { value: router, enumerable: true },
+    inFlight: { get: () => tracker.size, enumerable: true },
+    shutdown: { value: (opts?: ShutdownOptions) => tracker.shutdown(opts), enumerable: true },
+  }) as NodeHandler;
+}
+
+/** Answers a call the adapter refuses itself, without reading its body. */
+function refuse(
+  req: NodeServerRequest,
+  res: NodeServerResponse,
+  target: ResponseTarget,
+  error: ConnectError,
+): void {
+  target.closeConnection = true;
+  res.once("close", () => {
+    target.closed = true;
+  });
+  if (target.http2 && !req.complete) stopUnreadAfterFinish(req as Http2ServerRequest, res);
+  writeResponse(target, errorResponse(target.contentType, error));
+}
+
+function hasVerifiedClientCert(req: NodeServerRequest): boolean {
+  const socket =
+    req.httpVersionMajor === 2 ? (req as Http2ServerRequest).stream.session?.socket : req.socket;
+  return (socket as Partial<TLSSocket> | undefined)?.authorized === true;
+}
+
+function clientGone(): ConnectError {
+  return new ConnectError("the client went away", Code.Canceled);
+}
+
+/**
+ * If the answer is complete while the client is still sending, tell it to stop
+ * with RST_STREAM(NO_ERROR), as RFC 9113 section 8.1 allows, rather than keep
+ * a half-open stream.
+ */
+function stopUnreadAfterFinish(req: Http2ServerRequest, res: NodeServerResponse): void {
+  res.once("finish", () => {
+    const stream = req.stream;
+    if (!req.complete && !stream.destroyed && !stream.closed) {
+      stream.close(constants.NGHTTP2_NO_ERROR);
+    }
+  });
+}
+
+function forceClose(target: ResponseTarget): void {
+  if (target.closed) return;
+  if (target.http2) {
+    const stream = (target.res as Http2ServerResponse).stream;
+    if (!stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
+  } else {
+    (target.res as Http1ServerResponse).destroy();
+  }
+}
+
+/** Releases a streaming body nobody will send, so its producer stops. */
+function discard(response: ServerResponse): void {
+  const body = response.body;
+  if (body === undefined || body instanceof Uint8Array) return;
+  const it = body[Symbol.asyncIterator]();
+  it.return?.().catch(() => {});
+}

@@ -1,0 +1,141 @@
+import type { ServerResponse as Http1ServerResponse } from "node:http";
+import { constants, type Http2ServerResponse } from "node:http2";
+import { Code, ConnectError, type Metadata, type ServerResponse } from "@connect-ts/protocol";
+import { errorResponse } from "./error-response.js";
+
+/** A response as Node's `http`, `https` and `http2` (compatibility API) servers hand it over. */
+export type NodeServerResponse = Http1ServerResponse | Http2ServerResponse;
+
+/** What the writer needs to know of the call beyond the response itself. */
+export interface ResponseTarget {
+  readonly res: NodeServerResponse;
+  readonly http2: boolean;
+  /** Set once the response stream has closed (finished or torn down). */
+  closed: boolean;
+  /** Over HTTP/1.1: close the connection after this response instead of keeping it alive. */
+  closeConnection: boolean;
+  /** The request's content type, to answer a late failure in the right protocol. */
+  readonly contentType: string | undefined;
+  /** Set once writing failed, so that the fallback error is tried only once. */
+  failed: boolean;
+}
+
+/**
+ * Writes a runtime response to a Node response: status and headers in one
+ * `writeHead`, a whole body with one `end`, a streaming body chunk by chunk
+ * with backpressure, then trailers. Never throws and never rejects: a failure
+ * after the headers have gone out tears the response down (HTTP/1.1: the
+ * connection is closed before the chunked body is terminated; HTTP/2: the
+ * stream is reset), so the client sees an error rather than a clean end.
+ */
+export function writeResponse(target: ResponseTarget, response: ServerResponse): void {
+  const { res } = target;
+  const body = response.body;
+  const trailers = response.trailers;
+  const hasTrailers = trailers !== undefined && trailers.size > 0;
+  const headers = headerRecord(response.headers);
+  if (!target.http2 && trailers !== undefined) declareTrailers(headers, trailers);
+  if (target.closeConnection && !target.http2) (res as Http1ServerResponse).shouldKeepAlive = false;
+  try {
+    if (body === undefined || body instanceof Uint8Array) {
+      // HTTP/1.1 trailers need chunked encoding, so no content-length then.
+      if (body !== undefined && (target.http2 || !hasTrailers)) {
+        headers["content-length"] = String(body.byteLength);
+      }
+      res.writeHead(response.status, headers);
+      if (hasTrailers) res.addTrailers(headerRecord(trailers));
+      if (body === undefined || body.byteLength === 0) res.end();
+      else res.end(body);
+      return;
+    }
+    res.writeHead(response.status, headers);
+    // Clients of a stream must see the headers before the first message.
+    // HTTP/2's writeHead sends them already; HTTP/1.1 holds them back for the body.
+    if (!target.http2) (res as Http1ServerResponse).flushHeaders();
+  } catch (err) {
+    tearDown(target, err);
+    return;
+  }
+  void pipeBody(target, body, trailers);
+}
+
+async function pipeBody(
+  target: ResponseTarget,
+  body: AsyncIterable<Uint8Array>,
+  trailers: Metadata | undefined,
+): Promise<void> {
+  const res = target.res as Http1ServerResponse;
+  try {
+    for await (const chunk of body) {
+      // The client went away: leaving the loop calls the iterator's return(),
+      // which stops whatever produces the body.
+      if (target.closed) return;
+      if (!res.write(chunk) && !target.closed) await drained(target);
+    }
+    if (target.closed) return;
+    // Trailers are complete only now that the body has ended.
+    if (trailers !== undefined && trailers.size > 0) res.addTrailers(headerRecord(trailers));
+    res.end();
+  } catch (err) {
+    tearDown(target, err);
+  }
+}
+
+/** Resolves on 'drain', or on 'close' so a vanished client cannot leave the writer hanging. */
+function drained(target: ResponseTarget): Promise<void> {
+  const res = target.res as Http1ServerResponse;
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
+/**
+ * Ends a response that cannot be completed. If nothing was sent yet, an
+ * `internal` error goes out in the request's protocol; otherwise HTTP/2
+ * resets the stream with INTERNAL_ERROR and HTTP/1.1 closes the connection
+ * mid-body.
+ */
+export function tearDown(target: ResponseTarget, reason: unknown): void {
+  if (target.closed) return;
+  const { res } = target;
+  if (!res.headersSent && !target.failed) {
+    // One attempt at a clean error; if that fails too, the hard stop below.
+    target.failed = true;
+    target.closeConnection = true;
+    const error = new ConnectError("the server failed to send its response", Code.Internal, {
+      cause: reason,
+    });
+    writeResponse(target, errorResponse(target.contentType, error));
+    return;
+  }
+  if (target.http2) {
+    const stream = (res as Http2ServerResponse).stream;
+    if (!stream.destroyed) stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+  } else {
+    (res as Http1ServerResponse).destroy();
+  }
+}
+
+/** Headers as Node's `writeHead` takes them, in one pass. */
+function headerRecord(headers: Metadata): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, values] of headers.entries()) {
+    out[name] = values.length === 1 ? values[0]! : values;
+  }
+  return out;
+}
+
+/**
+ * HTTP/1.1 wants trailers announced in a `Trailer` header. The names known
+ * when the headers go out are announced; Node sends later ones regardless.
+ */
+function declareTrailers(headers: Record<string, string | string[]>, trailers: Metadata): void {
+  if (headers.trailer !== undefined || trailers.size === 0) return;
+  headers.trailer = [...trailers.keys()].join(", ");
+}
