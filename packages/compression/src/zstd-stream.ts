@@ -1,0 +1,76 @@
+import { Decompress } from "fzstd";
+import { corrupt, tooLarge } from "./errors.js";
+import { scanZstdFrames } from "./zstd-frame.js";
+
+/**
+ * The largest window accepted by the streaming decoder, unless the output
+ * limit is larger: that decoder allocates the whole declared window up front,
+ * so a tiny frame must not be able to ask for gigabytes. 8 MiB is the window
+ * of zstd's own level 19.
+ */
+const WINDOW_FLOOR = 8 * 1024 * 1024;
+
+/** Thrown from the output callback to stop the decoder mid-input. */
+const LIMIT = Symbol("limit");
+
+/**
+ * Decodes zstd in pure JavaScript, block by block (at most 128 KiB of output
+ * each), and stops at the first block that takes the output past `maxBytes`.
+ * Used where no native decoder can be told a limit.
+ */
+export function zstdDecompressStreaming(data: Uint8Array, maxBytes: number): Uint8Array {
+  const name = "zstd";
+  let scan: ReturnType<typeof scanZstdFrames>;
+  try {
+    scan = scanZstdFrames(data);
+  } catch (cause) {
+    throw corrupt(name, cause);
+  }
+  checkScan(name, scan, maxBytes, true);
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  const decoder = new Decompress((chunk) => {
+    if (chunk.length === 0) return;
+    total += chunk.length;
+    if (total > maxBytes) throw LIMIT;
+    parts.push(chunk);
+  });
+  try {
+    decoder.push(data, true);
+  } catch (cause) {
+    if (cause === LIMIT) throw tooLarge(name, maxBytes);
+    throw corrupt(name, cause);
+  }
+  return concat(parts, total);
+}
+
+/**
+ * Fails early on what the frame headers already tell: a declared size past
+ * the limit, or (for the streaming decoder, which allocates the declared
+ * window in full) a window out of proportion to the limit.
+ */
+export function checkScan(
+  name: string,
+  scan: { contentSize: number | undefined; maxWindow: number },
+  maxBytes: number,
+  streaming: boolean,
+): void {
+  if (scan.contentSize !== undefined && scan.contentSize > maxBytes) {
+    throw tooLarge(name, maxBytes);
+  }
+  if (streaming && scan.maxWindow > Math.max(maxBytes, WINDOW_FLOOR)) {
+    throw tooLarge(name, maxBytes, new Error(`frame window of ${scan.maxWindow} bytes`));
+  }
+}
+
+/** Joins chunks into one array without a copy when there is only one. */
+export function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
