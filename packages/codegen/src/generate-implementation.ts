@@ -1,0 +1,149 @@
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import type { GeneratedFile, Printable } from "@bufbuild/protoplugin";
+import { methodRemarks, paragraphs, protoComments, trailerTags } from "./doc-text.js";
+import { printMember, type Target } from "./print-member.js";
+import type { RuntimeSymbols } from "./runtime-symbols.js";
+import type { ServiceNames } from "./service-names.js";
+
+const contextParam =
+  "@param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a " +
+  "`signal` that aborts when the client goes away or the deadline passes; set " +
+  "`responseHeaders` and `responseTrailers` on it.";
+
+/**
+ * Prints the interface an implementation of the service provides, one method
+ * per RPC keyed by the name the runtime looks up (the method's `localName`),
+ * and the function that registers an implementation for the server adapters.
+ * JavaScript has no interfaces, so there only the function is written.
+ */
+export function generateImplementation(
+  f: GeneratedFile,
+  target: Target,
+  service: DescService,
+  names: ServiceNames,
+  rt: RuntimeSymbols,
+): void {
+  if (target !== "js") {
+    printInterface(f, service, names, rt);
+    f.print();
+  }
+  f.print(
+    f.jsDoc(
+      paragraphs(
+        `Registers an implementation of \`${service.typeName}\` for the server adapters of ` +
+          "`@connect-ts/server`. Methods left out answer `unimplemented`.",
+        "@param implementation - The methods to serve; a class instance works as well as " +
+          "an object literal.",
+        trailerTags(service, service.deprecated),
+      ),
+    ),
+  );
+  printMember(
+    f,
+    target,
+    f.export(target === "dts" ? "declare function" : "function", names.register),
+    [{ name: "implementation", type: ["Partial<", names.implementation, ">"] }],
+    rt.ServiceRegistration,
+    ["return ", rt.registerService, "(", f.importSchema(service), ", implementation);"],
+    "",
+  );
+}
+
+function printInterface(
+  f: GeneratedFile,
+  service: DescService,
+  names: ServiceNames,
+  rt: RuntimeSymbols,
+): void {
+  f.print(
+    f.jsDoc(
+      paragraphs(
+        protoComments(service),
+        `What an implementation of \`${service.typeName}\` provides: one method per RPC. ` +
+          `Pass it (or a part of it) to {@link ${names.register}} and mount the result on a ` +
+          "server; RPCs left out answer `unimplemented`. A method fails the call by throwing " +
+          "a `ConnectError` (any other error becomes `internal`); a streaming method ends " +
+          "its stream with an error by throwing after what it has yielded.",
+        trailerTags(service, service.deprecated),
+      ),
+    ),
+  );
+  f.print(f.export("interface", names.implementation), " {");
+  service.methods.forEach((method, i) => {
+    if (i > 0) {
+      f.print();
+    }
+    printMethod(f, method, rt);
+  });
+  f.print("}");
+}
+
+function printMethod(f: GeneratedFile, method: DescMethod, rt: RuntimeSymbols): void {
+  const input = f.importShape(method.input);
+  const outputInit: Printable = [
+    rt.MessageInitShape,
+    "<typeof ",
+    f.importSchema(method.output, true),
+    ">",
+  ];
+  let params: Printable;
+  let returns: Printable;
+  let requestDoc: string;
+  let returnsDoc: string;
+  switch (method.methodKind) {
+    case "unary":
+      params = ["request: ", input];
+      returns = [outputInit, " | Promise<", outputInit, ">"];
+      requestDoc = "@param request - The request message.";
+      returnsDoc = "@returns The response, as a message or an init object, or a promise of one.";
+      break;
+    case "server_streaming":
+      params = ["request: ", input];
+      returns = ["AsyncIterable<", outputInit, ">"];
+      requestDoc = "@param request - The request message.";
+      returnsDoc =
+        "@returns The responses, typically from an `async function*`; each is sent as it is " +
+        "yielded.";
+      break;
+    case "client_streaming":
+      params = ["requests: AsyncIterable<", input, ">"];
+      returns = [outputInit, " | Promise<", outputInit, ">"];
+      requestDoc =
+        "@param requests - The request messages as they arrive; iteration ends when the " +
+        "client has sent its last.";
+      returnsDoc = "@returns The response, as a message or an init object, or a promise of one.";
+      break;
+    case "bidi_streaming":
+      params = ["requests: AsyncIterable<", input, ">"];
+      returns = ["AsyncIterable<", outputInit, ">"];
+      requestDoc =
+        "@param requests - The request messages as they arrive; over HTTP/2 responses can be " +
+        "yielded before the client has finished sending.";
+      returnsDoc =
+        "@returns The responses, typically from an `async function*`; each is sent as it is " +
+        "yielded.";
+      break;
+  }
+  f.print(
+    f.jsDoc(
+      paragraphs(
+        protoComments(method),
+        methodRemarks(method),
+        [requestDoc, contextParam, returnsDoc].join("\n"),
+        trailerTags(method, method.deprecated || method.parent.deprecated),
+      ),
+      "  ",
+    ),
+  );
+  f.print(
+    "  ",
+    method.localName,
+    "(",
+    params,
+    ", context: ",
+    rt.HandlerContext,
+    "): ",
+    returns,
+    ";",
+  );
+}

@@ -1,0 +1,2 @@
+export { protocGenConnectTs } from "./plugin.js";
+export { runtimePackage } from "./runtime-symbols.js";
