@@ -44,3 +44,37 @@ export type {
   ServiceImpl,
   ServiceRegistration,
 } from "./handler-types.js";
+export { RpcClient } from "./client.js";
+export { createClient } from "./create-client.js";
+export { registerService } from "./service-registration.js";
+export { createRouter } from "./router.js";
+export { createMemoryTransport, type MemoryTransportOptions } from "./memory-transport.js";
+export { DEFAULT_READ_MAX_BYTES } from "./limits.js";
+export {
+  EnvelopeDecoder,
+  type Envelope,
+  encodeEnvelope,
+  FLAG_COMPRESSED,
+  FLAG_END_STREAM,
+  FLAG_TRAILERS,
+  readEnvelopes,
+} from "./envelope.js";
+export { abortError, createHttpBody, raceAbort } from "./http-body.js";
+export { type CallSignal, createCallSignal } from "./call-signal.js";
+export { createSerializer, type Serializer } from "./serialization.js";
+export {
+  compressMessage,
+  decompressMessage,
+  negotiateServerCompression,
+  parseEncodingList,
+  type ServerCompression,
+} from "./compression-negotiation.js";
+export type { HandlerContextInit } from "./handler-context.js";
+export { codeToHttpStatus, httpStatusToCode } from "./connect/http-status.js";
+export {
+  errorFromJson,
+  errorFromJsonBytes,
+  errorToJson,
+  errorToJsonBytes,
+  type ErrorJson,
+} from "./connect/error-json.js";

@@ -1,0 +1,70 @@
+import { Code } from "./code.js";
+import { ConnectError } from "./connect-error.js";
+import { abortError } from "./http-body.js";
+
+/** The signal of one call, with the timer and listener behind it. */
+export interface CallSignal {
+  /** Aborts when the parent signal aborts, the timeout passes or {@link abort} is called. */
+  readonly signal: AbortSignal;
+  /** Aborts the call with a reason (a `ConnectError`). No-op if already aborted. */
+  abort(reason: ConnectError): void;
+  /** Clears the timer and detaches from the parent; call it once the call has ended. */
+  cleanup(): void;
+}
+
+type Timer = ReturnType<typeof setTimeout>;
+
+/**
+ * Builds the signal of a call from an optional parent (the caller's signal or
+ * the server request's) and an optional timeout. When the timeout passes the
+ * signal aborts with `deadline_exceeded`; when the parent aborts, with the
+ * parent's reason as a `ConnectError` (`canceled` unless it says otherwise).
+ * The timer never keeps the process alive.
+ */
+export function createCallSignal(
+  parent: AbortSignal | undefined,
+  timeoutMs: number | undefined,
+): CallSignal {
+  const controller = new AbortController();
+  let timer: Timer | undefined;
+  let onParentAbort: (() => void) | undefined;
+  const cleanup = () => {
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    if (onParentAbort !== undefined) {
+      parent?.removeEventListener("abort", onParentAbort);
+      onParentAbort = undefined;
+    }
+  };
+  const abort = (reason: ConnectError) => {
+    if (!controller.signal.aborted) controller.abort(reason);
+    cleanup();
+  };
+  if (parent !== undefined) {
+    if (parent.aborted) {
+      controller.abort(abortError(parent));
+      return { signal: controller.signal, abort, cleanup };
+    }
+    onParentAbort = () => abort(abortError(parent));
+    parent.addEventListener("abort", onParentAbort, { once: true });
+  }
+  if (timeoutMs !== undefined) {
+    if (timeoutMs <= 0) {
+      abort(deadlineError(timeoutMs));
+    } else {
+      timer = setTimeout(() => {
+        timer = undefined;
+        abort(deadlineError(timeoutMs));
+      }, timeoutMs);
+      (timer as { unref?: () => void }).unref?.();
+    }
+  }
+  return { signal: controller.signal, abort, cleanup };
+}
+
+/** The error a call ends with when its deadline passes. */
+export function deadlineError(timeoutMs: number): ConnectError {
+  return new ConnectError(`the operation timed out after ${timeoutMs}ms`, Code.DeadlineExceeded);
+}
