@@ -94,6 +94,12 @@ export async function listen(
       for (const session of sessions) if (!session.closed) session.close();
       (server as http.Server).closeIdleConnections?.();
       await handler.shutdown(opts);
+      // Connections close themselves once their last answer is out (HTTP/1.1
+      // answers carry "connection: close" while draining; HTTP/2 sessions got
+      // GOAWAY). Destroying them at once could cut that answer off, so they
+      // get a moment; whatever is still open after it is destroyed.
+      (server as http.Server).closeIdleConnections?.();
+      await settle(closed, opts?.abortWaitMs ?? 1000);
       for (const session of sessions) session.destroy();
       for (const socket of sockets) socket.destroy();
       await closed;
@@ -128,4 +134,11 @@ function createNodeServer(
 function hostForUrl(address: AddressInfo): string {
   if (address.address === "::" || address.address === "0.0.0.0") return "localhost";
   return address.family === "IPv6" ? `[${address.address}]` : address.address;
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first, leaving no timer. */
+async function settle(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }

@@ -112,7 +112,9 @@ export function createConnectHandler(
     res.once("close", () => {
       target.closed = true;
       tracker.delete(call);
-      if (!res.writableFinished) controller.abort(clientGone());
+      if (!res.writableFinished || (http2 && wasReset(res as Http2ServerResponse))) {
+        controller.abort(clientGone());
+      }
     });
     router.handle(request).then(
       (response) => {
@@ -154,6 +156,15 @@ function hasVerifiedClientCert(req: NodeServerRequest): boolean {
   const socket =
     req.httpVersionMajor === 2 ? (req as Http2ServerRequest).stream.session?.socket : req.socket;
   return (socket as Partial<TLSSocket> | undefined)?.authorized === true;
+}
+
+/**
+ * Over HTTP/2 a stream reset by the client may still count as write-finished,
+ * so the reset code tells a cancelled call from a completed one.
+ */
+function wasReset(res: Http2ServerResponse): boolean {
+  const code = res.stream.rstCode;
+  return code !== undefined && code !== constants.NGHTTP2_NO_ERROR;
 }
 
 function clientGone(): ConnectError {

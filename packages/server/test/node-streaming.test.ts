@@ -1,0 +1,204 @@
+import { Code, ConnectError, Metadata, type ServerRequest } from "@connect-ts/protocol";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { openExchange } from "./helpers/exchange.js";
+import { gate, sleep, within } from "./helpers/gate.js";
+import { modes, routerOf, startServer } from "./helpers/servers.js";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+for (const mode of modes) {
+  test(`${mode}: a streaming answer sends its headers before the first message, trailers after the last`, async () => {
+    const first = gate();
+    const router = routerOf(async () => {
+      const trailers = new Metadata();
+      async function* body() {
+        await first.promise;
+        yield enc.encode("one;");
+        yield enc.encode("two;");
+        // Trailers may be filled in while the body runs: they are read at its end.
+        trailers.set("x-count", "2");
+      }
+      return {
+        status: 200,
+        headers: new Metadata({ "content-type": "application/connect+proto" }),
+        body: body(),
+        trailers,
+      };
+    });
+    const server = await startServer(router, mode);
+    const ex = openExchange(server.url, mode, "/s/stream", { te: "trailers" });
+    try {
+      ex.request.end();
+      const head = await within(2000, ex.head, "response headers");
+      assert.is(head.status, 200);
+      assert.is(head.headers["content-type"], "application/connect+proto");
+      first.open();
+      let text = "";
+      for await (const chunk of ex.response()) text += dec.decode(chunk as Buffer);
+      assert.is(text, "one;two;");
+      const trailers = await within(2000, ex.trailers, "trailers");
+      assert.is(trailers["x-count"], "2");
+    } finally {
+      ex.close();
+      await server.close();
+    }
+  });
+
+  test(`${mode}: a client that goes away mid-stream aborts the handler's signal and stops the body`, async () => {
+    const aborted = gate<unknown>();
+    const stopped = gate();
+    const router = routerOf(async (req: ServerRequest) => {
+      req.signal.addEventListener("abort", () => aborted.open(req.signal.reason), { once: true });
+      async function* body() {
+        try {
+          for (let i = 0; i < 1000; i++) {
+            yield enc.encode(`tick ${i};`);
+            await sleep(5);
+          }
+        } finally {
+          stopped.open();
+        }
+      }
+      return { status: 200, headers: new Metadata(), body: body() };
+    });
+    const server = await startServer(router, mode);
+    const ex = openExchange(server.url, mode, "/s/ticks");
+    try {
+      ex.request.end();
+      await within(2000, ex.head, "response headers");
+      // Read a little, then leave.
+      await within(2000, new Promise((r) => ex.response().once("data", r)), "first message");
+      ex.abort();
+      const reason = await within(2000, aborted.promise, "signal abort");
+      assert.instance(reason, ConnectError);
+      assert.is((reason as ConnectError).code, Code.Canceled);
+      await within(2000, stopped.promise, "body generator stopped");
+      await within(
+        2000,
+        (async () => {
+          while (server.handler.inFlight > 0) await sleep(5);
+        })(),
+        "call untracked",
+      );
+    } finally {
+      ex.close();
+      await server.close();
+    }
+  });
+
+  test(`${mode}: a slow reader holds the writer back (backpressure)`, async () => {
+    const chunk = new Uint8Array(256 * 1024);
+    const total = 96;
+    let produced = 0;
+    const router = routerOf(async () => {
+      async function* body() {
+        for (let i = 0; i < total; i++) {
+          produced++;
+          yield chunk;
+        }
+      }
+      return { status: 200, headers: new Metadata(), body: body() };
+    });
+    const server = await startServer(router, mode);
+    const ex = openExchange(server.url, mode, "/s/big");
+    try {
+      ex.request.end();
+      await within(2000, ex.head, "response headers");
+      const res = ex.response();
+      res.pause();
+      await sleep(150);
+      const whilePaused = produced;
+      assert.ok(whilePaused < total / 2, `produced ${whilePaused} of ${total} chunks unread`);
+      let received = 0;
+      for await (const c of res) received += (c as Buffer).length;
+      assert.is(received, total * chunk.length);
+      assert.is(produced, total);
+    } finally {
+      ex.close();
+      await server.close();
+    }
+  });
+
+  test(`${mode}: a body that fails mid-stream ends the response as an error, not a clean end`, async () => {
+    const router = routerOf(async () => {
+      async function* body() {
+        yield enc.encode("partial;");
+        await sleep(10);
+        throw new Error("producer failed");
+      }
+      return { status: 200, headers: new Metadata(), body: body() };
+    });
+    const server = await startServer(router, mode);
+    const ex = openExchange(server.url, mode, "/s/fail");
+    try {
+      ex.request.end();
+      await within(2000, ex.head, "response headers");
+      ex.response().resume();
+      const end = await within(2000, ex.ended, "end of exchange");
+      if (mode.startsWith("h2")) assert.is(end.rstCode, 2, "RST_STREAM INTERNAL_ERROR");
+      else assert.ok(end.error, "the connection closed before the chunked body ended");
+    } finally {
+      ex.close();
+      await server.close();
+    }
+  });
+}
+
+test("h2c and h2-tls: full duplex, each answer arrives before the next request is sent", async () => {
+  for (const mode of ["h2c", "h2-tls"] as const) {
+    const router = routerOf(async (req) => {
+      async function* echo() {
+        for await (const chunk of req.body) yield enc.encode(`pong:${dec.decode(chunk)}`);
+      }
+      return { status: 200, headers: new Metadata(), body: echo() };
+    });
+    const server = await startServer(router, mode);
+    const ex = openExchange(server.url, mode, "/s/duplex");
+    try {
+      await within(2000, ex.head, "response headers before any request message");
+      const res = ex.response();
+      for (let i = 0; i < 5; i++) {
+        const answer = new Promise<string>((r) =>
+          res.once("data", (c: Buffer) => r(dec.decode(c))),
+        );
+        ex.request.write(enc.encode(`ping${i}`));
+        assert.is(await within(2000, answer, `pong ${i}`), `pong:ping${i}`);
+      }
+      ex.request.end();
+      await within(2000, ex.ended, "end of exchange");
+    } finally {
+      ex.close();
+      await server.close();
+    }
+  }
+});
+
+test("h1: half-duplex bidi, the whole request stream then the answers", async () => {
+  const router = routerOf(async (req) => {
+    const got: string[] = [];
+    for await (const chunk of req.body) got.push(dec.decode(chunk));
+    async function* answers() {
+      for (const g of got) yield enc.encode(`re:${g};`);
+    }
+    return { status: 200, headers: new Metadata(), body: answers() };
+  });
+  const server = await startServer(router, "h1");
+  const ex = openExchange(server.url, "h1", "/s/half");
+  try {
+    for (let i = 0; i < 3; i++) ex.request.write(enc.encode(`m${i}`));
+    ex.request.end();
+    await within(2000, ex.head, "response headers");
+    let text = "";
+    for await (const c of ex.response()) text += dec.decode(c as Buffer);
+    // Chunks may coalesce on the way; the bytes must all be there, in order.
+    assert.ok(text.startsWith("re:m"), text);
+    assert.is(text.replace(/re:|;/g, ""), "m0m1m2");
+  } finally {
+    ex.close();
+    await server.close();
+  }
+});
+
+test.run();
