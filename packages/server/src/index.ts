@@ -8,3 +8,8 @@ export type { ShutdownOptions } from "./call-tracker.js";
 export type { NodeServerRequest } from "./node-request.js";
 export type { NodeServerResponse } from "./node-response.js";
 export { type ConnectServer, type ListenOptions, type ListenTlsOptions, listen } from "./listen.js";
+export {
+  createFetchHandler,
+  type FetchHandler,
+  type FetchHandlerOptions,
+} from "./fetch-handler.js";

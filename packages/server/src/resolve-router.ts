@@ -1,12 +1,16 @@
-import type { Router, RouterOptions, ServiceRegistration } from "@connect-ts/protocol";
+import {
+  createRouter,
+  type Router,
+  type RouterOptions,
+  type ServiceRegistration,
+} from "@connect-ts/protocol";
 
 /** Accepts a ready router, or builds one from service registrations. */
 export function resolveRouter(
   services: readonly ServiceRegistration[] | Router,
-  _options: RouterOptions,
+  options: RouterOptions,
 ): Router {
-  if (isRouter(services)) return services;
-  throw new TypeError("building a router from registrations needs createRouter");
+  return isRouter(services) ? services : createRouter(services, options);
 }
 
 function isRouter(value: readonly ServiceRegistration[] | Router): value is Router {
