@@ -46,7 +46,7 @@ export function createFetchHandler(
   return async (request) => {
     const { path, query } = splitTarget(request.url);
     const headers = new Metadata();
-    request.headers.forEach((value, name) => headers.append(name, value));
+    for (const [name, value] of request.headers) headers.append(name, value);
     const source = request.body as AsyncIterable<Uint8Array> | null;
     const response = await router.handle({
       method: request.method,
@@ -63,7 +63,7 @@ export function createFetchHandler(
 
 function toFetchResponse(response: ServerResponse): Response {
   const headers = new Headers();
-  response.headers.forEach((value, name) => headers.append(name, value));
+  for (const [name, value] of response.headers) headers.append(name, value);
   const body = response.body;
   const init = { status: response.status, headers };
   if (body === undefined || nullBodyStatus(response.status)) return new Response(null, init);
