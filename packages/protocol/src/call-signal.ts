@@ -14,6 +14,8 @@ export interface CallSignal {
 
 type Timer = ReturnType<typeof setTimeout>;
 
+const MAX_TIMER_MS = 0x7fffffff;
+
 /**
  * Builds the signal of a call from an optional parent (the caller's signal or
  * the server request's) and an optional timeout. When the timeout passes the
@@ -54,11 +56,22 @@ export function createCallSignal(
     if (timeoutMs <= 0) {
       abort(deadlineError(timeoutMs));
     } else {
-      timer = setTimeout(() => {
-        timer = undefined;
-        abort(deadlineError(timeoutMs));
-      }, timeoutMs);
-      (timer as { unref?: () => void }).unref?.();
+      const end = Date.now() + timeoutMs;
+      // Timers cannot wait longer than about 24.8 days; a longer deadline
+      // (Connect allows 10 digits of milliseconds) is reached in steps.
+      const arm = (ms: number) => {
+        timer = setTimeout(
+          () => {
+            timer = undefined;
+            const left = end - Date.now();
+            if (left > 0) arm(left);
+            else abort(deadlineError(timeoutMs));
+          },
+          Math.min(ms, MAX_TIMER_MS),
+        );
+        (timer as { unref?: () => void }).unref?.();
+      };
+      arm(timeoutMs);
     }
   }
   return { signal: controller.signal, abort, cleanup };
