@@ -1,0 +1,121 @@
+import { performance } from "node:perf_hooks";
+import { makeData, sameBytes } from "../payload.js";
+import type { BenchClient } from "../types.js";
+
+/** Timing of a load run: a warm-up, then rounds measured one by one. */
+export interface LoadTiming {
+  readonly warmupMs: number;
+  readonly roundMs: number;
+  readonly rounds: number;
+}
+
+/** One measured round: a rate (per second) and, for calls, latency percentiles in ms. */
+export interface Round {
+  readonly rate: number;
+  readonly p50?: number;
+  readonly p99?: number;
+}
+
+/** The `q` quantile (0..1) of sorted values. */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+/**
+ * Unary calls with `concurrency` in flight, for the warm-up and each round.
+ * The first response is checked byte by byte, so a stack that answers
+ * wrongly fails instead of posting a figure.
+ */
+export async function unaryLoad(
+  client: BenchClient,
+  size: number,
+  concurrency: number,
+  timing: LoadTiming,
+): Promise<Round[]> {
+  const data = makeData(size);
+  const first = await client.unary(data);
+  if (!sameBytes(first, data)) throw new Error("unary echo does not match the request");
+  const run = async (ms: number): Promise<Round> => {
+    const latencies: number[] = [];
+    const start = performance.now();
+    const deadline = start + ms;
+    const worker = async () => {
+      while (performance.now() < deadline) {
+        const t0 = performance.now();
+        const echo = await client.unary(data);
+        latencies.push(performance.now() - t0);
+        if (echo.byteLength !== size) throw new Error("unary echo has the wrong size");
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const elapsed = performance.now() - start;
+    latencies.sort((a, b) => a - b);
+    return {
+      rate: (latencies.length * 1000) / elapsed,
+      p50: quantile(latencies, 0.5),
+      p99: quantile(latencies, 0.99),
+    };
+  };
+  return rounds(run, timing);
+}
+
+/** Server streams of `count` messages of `size` bytes, one after another: messages per second. */
+export async function serverStreamLoad(
+  client: BenchClient,
+  count: number,
+  size: number,
+  timing: LoadTiming,
+): Promise<Round[]> {
+  const serverStream = client.serverStream?.bind(client);
+  if (serverStream === undefined) throw new Error("this client has no server streams");
+  const run = async (ms: number): Promise<Round> => {
+    const start = performance.now();
+    const deadline = start + ms;
+    let messages = 0;
+    while (performance.now() < deadline) {
+      const bytes = await serverStream(count, size);
+      if (bytes !== count * size) throw new Error(`server stream gave ${bytes} bytes`);
+      messages += count;
+    }
+    return { rate: (messages * 1000) / (performance.now() - start) };
+  };
+  return rounds(run, timing);
+}
+
+/** Ping-pong on one bidi stream: round trips per second. */
+export async function bidiLoad(
+  client: BenchClient,
+  size: number,
+  timing: LoadTiming,
+): Promise<Round[]> {
+  const open = client.bidi?.bind(client);
+  if (open === undefined) throw new Error("this client has no bidi streams");
+  const session = open();
+  const data = makeData(size);
+  const echo = await session.ping(data);
+  if (!sameBytes(echo, data)) throw new Error("bidi echo does not match the request");
+  const run = async (ms: number): Promise<Round> => {
+    const start = performance.now();
+    const deadline = start + ms;
+    let trips = 0;
+    while (performance.now() < deadline) {
+      await session.ping(data);
+      trips++;
+    }
+    return { rate: (trips * 1000) / (performance.now() - start) };
+  };
+  try {
+    return await rounds(run, timing);
+  } finally {
+    await session.close();
+  }
+}
+
+async function rounds(run: (ms: number) => Promise<Round>, timing: LoadTiming): Promise<Round[]> {
+  if (timing.warmupMs > 0) await run(timing.warmupMs);
+  const out: Round[] = [];
+  for (let i = 0; i < timing.rounds; i++) out.push(await run(timing.roundMs));
+  return out;
+}

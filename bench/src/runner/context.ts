@@ -1,0 +1,95 @@
+import type { ChildHandle } from "../child/ipc.js";
+import type { Round } from "../child/load.js";
+import type { ServerSpec, StackName } from "../types.js";
+import { type Pinning, startChild } from "./child.js";
+import type { BenchConfig } from "./config.js";
+import type { Cell, Report } from "./report.js";
+import { median } from "./stats.js";
+
+/** What every section gets. */
+export interface RunContext {
+  readonly config: BenchConfig;
+  readonly report: Report;
+  readonly pin: Pinning;
+  /** Folder for request bodies and load generator files. */
+  readonly scratch: string;
+}
+
+/** Whether the configuration includes `stack`. */
+export function wants(ctx: RunContext, stack: StackName): boolean {
+  return ctx.config.stacks.length === 0 || ctx.config.stacks.includes(stack);
+}
+
+/** Starts a server child on the server core, runs `fn` with its base URL, then stops it. */
+export async function withServer<T>(
+  ctx: RunContext,
+  spec: ServerSpec & { hold?: boolean },
+  label: string,
+  fn: (baseUrl: string, server: ChildHandle) => Promise<T>,
+): Promise<T> {
+  const server = startChild({
+    cpu: ctx.pin.server,
+    cpuProfileDir: ctx.config.cpuProfileDir,
+    label: `server-${label}`,
+  });
+  try {
+    const { port } = await server.call<{ port: number }>("serve", spec, 30_000);
+    return await fn(`http://127.0.0.1:${port}`, server);
+  } finally {
+    await server.call("close", null, 10_000).catch(() => {});
+    await server.stop();
+  }
+}
+
+/** Starts a load child on the load core, runs `fn`, then stops it. */
+export async function withLoadChild<T>(
+  ctx: RunContext,
+  label: string,
+  fn: (child: ChildHandle) => Promise<T>,
+): Promise<T> {
+  const child = startChild({
+    cpu: ctx.pin.load,
+    cpuProfileDir: ctx.config.cpuProfileDir,
+    label: `client-${label}`,
+  });
+  try {
+    return await fn(child);
+  } finally {
+    await child.stop();
+  }
+}
+
+/** The figures of a measured case: the median rate and latencies. */
+export interface Figures {
+  readonly rate: Cell;
+  readonly p50: Cell;
+  readonly p99: Cell;
+}
+
+/** Turns rounds into cells (medians), or an error into cells that say why. */
+export function figures(rounds: Round[] | Error): Figures {
+  if (rounds instanceof Error) {
+    const error = rounds.message.split("\n")[0] ?? "failed";
+    const cell: Cell = { value: undefined, error };
+    return { rate: cell, p50: { value: undefined }, p99: { value: undefined } };
+  }
+  const pick = (key: "rate" | "p50" | "p99"): Cell => {
+    const values = rounds.map((r) => r[key]).filter((v): v is number => v !== undefined);
+    return values.length === 0 ? { value: undefined } : { value: median(values), rounds: values };
+  };
+  return { rate: pick("rate"), p50: pick("p50"), p99: pick("p99") };
+}
+
+/** Runs a case, turning a failure into an Error value so the run goes on. */
+export async function attempt<T>(fn: () => Promise<T>): Promise<T | Error> {
+  try {
+    return await fn();
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+/** Adds a note to a cell. */
+export function noted(cell: Cell | undefined, note: string): Cell | undefined {
+  return cell === undefined ? undefined : { ...cell, note };
+}

@@ -1,0 +1,148 @@
+import * as http from "node:http";
+import * as http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import type { BenchServer, HttpVersion } from "../types.js";
+
+/**
+ * Holds answers back when the server runs in hold mode: the client memory
+ * benchmark needs many calls in flight at once.
+ */
+export class HeldAnswers {
+  readonly #answers: (() => void)[] = [];
+  /** While true, answers are held; otherwise they go out at once. */
+  holding = false;
+
+  get count(): number {
+    return this.#answers.length;
+  }
+
+  add(answer: () => void): void {
+    this.#answers.push(answer);
+  }
+
+  /** Sends every held answer. */
+  releaseAll(): number {
+    const answers = this.#answers.splice(0);
+    for (const answer of answers) answer();
+    return answers.length;
+  }
+}
+
+/**
+ * Starts the floor: a `node:http` or `node:http2` server that answers any POST
+ * with the request bytes and no RPC layer at all. Requests with a gRPC content
+ * type get the echo with `grpc-status: 0` trailers, so gRPC clients accept it
+ * (the echoed request envelope is a valid response envelope).
+ */
+export async function startBareServer(
+  httpVersion: HttpVersion,
+  held?: HeldAnswers,
+): Promise<BenchServer> {
+  if (httpVersion === "1.1") {
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+        const answer = () => {
+          res.writeHead(200, {
+            "content-type": req.headers["content-type"] ?? "application/octet-stream",
+            "content-length": body.byteLength,
+          });
+          res.end(body);
+        };
+        if (held?.holding) held.add(answer);
+        else answer();
+      });
+    });
+    server.keepAliveTimeout = 60_000;
+    return listen(server, () => closeHttp1(server));
+  }
+  const server = createHttp2Server();
+  server.on("stream", (stream, headers) => {
+    const contentType = String(headers["content-type"] ?? "application/octet-stream");
+    const grpc = contentType.startsWith("application/grpc");
+    const chunks: Buffer[] = [];
+    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    stream.on("error", () => {});
+    stream.on("end", () => {
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      const answer = () => {
+        if (stream.destroyed) return;
+        if (grpc) {
+          stream.respond(
+            { ":status": 200, "content-type": contentType },
+            { waitForTrailers: true },
+          );
+          stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+        } else {
+          stream.respond({ ":status": 200, "content-type": contentType });
+        }
+        stream.end(body);
+      };
+      if (held?.holding) held.add(answer);
+      else answer();
+    });
+  });
+  return listen(server, () => closeHttp2(server));
+}
+
+/** Listens on an ephemeral loopback port. */
+export function listen(
+  server: http.Server | http2.Http2Server,
+  close: () => Promise<void>,
+): Promise<BenchServer> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as AddressInfo).port;
+      resolve({ port, close });
+    });
+  });
+}
+
+/** Closes an HTTP/1.1 server and its keep-alive sockets. */
+export function closeHttp1(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** Closes an HTTP/2 server, ending its sessions. */
+export function closeHttp2(server: http2.Http2Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    for (const session of sessionsOf(server)) session.destroy();
+  });
+}
+
+/**
+ * An h2c server with the settings every stack shares: enough session memory
+ * for the memory benchmark's thousands of open streams on one connection.
+ */
+export function createHttp2Server(
+  handler?: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
+): http2.Http2Server {
+  const options: http2.ServerOptions = { maxSessionMemory: 1024 };
+  const server =
+    handler === undefined ? http2.createServer(options) : http2.createServer(options, handler);
+  trackSessions(server);
+  return server;
+}
+
+const sessions = new WeakMap<http2.Http2Server, Set<http2.ServerHttp2Session>>();
+
+/** Tracks the sessions of a server so closing it does not wait for idle clients. */
+export function trackSessions(server: http2.Http2Server): void {
+  const set = new Set<http2.ServerHttp2Session>();
+  sessions.set(server, set);
+  server.on("session", (session) => {
+    set.add(session);
+    session.once("close", () => set.delete(session));
+  });
+}
+
+function sessionsOf(server: http2.Http2Server): Set<http2.ServerHttp2Session> {
+  return sessions.get(server) ?? new Set();
+}
