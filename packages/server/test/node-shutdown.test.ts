@@ -12,6 +12,9 @@ import { type Mode, routerOf, startServer } from "./helpers/servers.js";
 
 const json = { "content-type": "application/json" };
 
+/** Waits still pending, cleared after the test whose handler ignores its signal. */
+const waits = new Set<NodeJS.Timeout>();
+
 /**
  * Waits `x-wait` ms (or until the signal aborts, unless `x-ignore-signal`),
  * then answers 200, or on abort the reason's code as a Connect unary error.
@@ -20,7 +23,11 @@ async function slow(req: ServerRequest): Promise<ServerResponse> {
   const wait = Number(req.headers.get("x-wait") ?? "0");
   const ignore = req.headers.has("x-ignore-signal");
   await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, wait);
+    const timer = setTimeout(() => {
+      waits.delete(timer);
+      resolve();
+    }, wait);
+    waits.add(timer);
     if (!ignore) {
       req.signal.addEventListener(
         "abort",
@@ -104,6 +111,8 @@ for (const mode of ["h1", "h2c"] as Mode[]) {
       );
       assert.is(outcome, "failed");
     } finally {
+      for (const timer of waits) clearTimeout(timer);
+      waits.clear();
       await server.close();
     }
   });

@@ -1,0 +1,25 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+
+// Runs last (files run in name order): every server, connection, session and
+// timer the suite opened must be gone by now.
+
+const allowed = new Set([
+  // The test runner's own output streams.
+  "TTYWrap",
+  "PipeWrap",
+  "FSReqCallback",
+]);
+
+test("no sockets, servers, sessions or timers remain open after the suite", async () => {
+  // Closed handles are released on the next turns of the loop.
+  let left: string[] = [];
+  for (let i = 0; i < 50; i++) {
+    left = process.getActiveResourcesInfo().filter((r) => !allowed.has(r));
+    if (left.length === 0) break;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.equal(left, [], `still open: ${left.join(", ")}`);
+});
+
+test.run();
