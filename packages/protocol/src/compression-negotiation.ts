@@ -67,7 +67,8 @@ export function negotiateServerCompression(
 
 /**
  * Decompresses one message within a limit, turning anything the codec throws
- * into a `ConnectError` (`invalid_argument` unless it already is one).
+ * into a `ConnectError`: `code` for malformed input (`invalid_argument` on a
+ * server, `internal` on a client), `resource_exhausted` past the limit.
  */
 export async function decompressMessage(
   compression: Compression,
@@ -79,7 +80,11 @@ export async function decompressMessage(
   try {
     out = await compression.decompress(data, maxBytes);
   } catch (e) {
-    if (e instanceof ConnectError) throw e;
+    if (e instanceof ConnectError) {
+      // Bad input is the peer's fault: the caller's code says how to report it.
+      if (e.code !== Code.InvalidArgument || code === Code.InvalidArgument) throw e;
+      throw new ConnectError(e.rawMessage, code, { cause: e });
+    }
     throw new ConnectError(`cannot decompress ${compression.name}: ${String(e)}`, code, {
       cause: e,
     });

@@ -286,4 +286,45 @@ test("JSON with a registry carries google.protobuf.Any", async () => {
   assert.is(out.error?.code, Code.InvalidArgument);
 });
 
+test("calls leave no timers behind, unref'd ones included", async () => {
+  // Unref'd timers are invisible to process.getActiveResourcesInfo(), so count them here.
+  const live = new Set<unknown>();
+  const realSet = globalThis.setTimeout;
+  const realClear = globalThis.clearTimeout;
+  globalThis.setTimeout = ((fn: () => void, ms?: number) => {
+    const t = realSet(() => {
+      live.delete(t);
+      fn();
+    }, ms);
+    live.add(t);
+    return t;
+  }) as typeof setTimeout;
+  globalThis.clearTimeout = ((t: Parameters<typeof clearTimeout>[0]) => {
+    live.delete(t);
+    realClear(t);
+  }) as typeof clearTimeout;
+  try {
+    const client = setup();
+    await client.unary(M.unary, { text: "t" }, { timeoutMs: 60_000 });
+    await client.callUnary(M.unary, { failCode: Code.Internal }, { timeoutMs: 60_000 });
+    for await (const _ of client.serverStream(M.serverStream, { count: 3 }, { timeoutMs: 60_000 }));
+    for await (const r of client.serverStream(
+      M.serverStream,
+      { count: 100, delayMs: 1 },
+      { timeoutMs: 60_000 },
+    )) {
+      if (r.index === 1) break;
+    }
+    await client.callUnary(M.unary, { delayMs: 10_000 }, { timeoutMs: 20 });
+    await client.callClientStream(M.clientStream, [{ text: "a" }], { timeoutMs: 60_000 });
+    const b = client.callBidiStream(M.bidi, [{ text: "a" }], { timeoutMs: 60_000 });
+    await b.close();
+    await new Promise((r) => realSet(r, 30));
+    assert.is(live.size, 0);
+  } finally {
+    globalThis.setTimeout = realSet;
+    globalThis.clearTimeout = realClear;
+  }
+});
+
 test.run();
