@@ -32,8 +32,8 @@ export function generateImplementation(
       paragraphs(
         `Registers an implementation of \`${service.typeName}\` for the server adapters of ` +
           "`@connect-ts/server`. Methods left out answer `unimplemented`.",
-        "@param implementation - The methods to serve; a class instance works as well as " +
-          "an object literal.",
+        "@param implementation - The methods to serve: an object literal, or a class " +
+          "instance (its methods are bound to it, so `this` works in them).",
         trailerTags(service, service.deprecated),
       ),
     ),
@@ -44,9 +44,24 @@ export function generateImplementation(
     f.export(target === "dts" ? "declare function" : "function", names.register),
     [{ name: "implementation", type: ["Partial<", names.implementation, ">"] }],
     rt.ServiceRegistration,
-    ["return ", rt.registerService, "(", f.importSchema(service), ", implementation);"],
+    registrationBody(f, service, rt),
     "",
   );
+}
+
+/**
+ * The body of the registration function. Each method is bound to the
+ * implementation, so the methods of a class instance keep their `this` when
+ * the router calls them, and only the service's own methods are passed on.
+ */
+function registrationBody(f: GeneratedFile, service: DescService, rt: RuntimeSymbols): Printable {
+  const lines: Printable[] = ["return ", rt.registerService, "(", f.importSchema(service), ", {\n"];
+  for (const method of service.methods) {
+    const key = method.localName;
+    lines.push(`    ${key}: implementation.${key}?.bind(implementation),\n`);
+  }
+  lines.push("  });");
+  return lines;
 }
 
 function printInterface(

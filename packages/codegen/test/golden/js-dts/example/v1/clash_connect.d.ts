@@ -325,7 +325,7 @@ export interface ClashServiceImplementation {
 /**
  * Registers an implementation of `example.v1.ClashService` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
  *
- * @param implementation - The methods to serve; a class instance works as well as an object literal.
+ * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service example.v1.ClashService
  */
@@ -395,7 +395,7 @@ export interface DeleteImplementation {
 /**
  * Registers an implementation of `example.v1.Delete` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
  *
- * @param implementation - The methods to serve; a class instance works as well as an object literal.
+ * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service example.v1.Delete
  */

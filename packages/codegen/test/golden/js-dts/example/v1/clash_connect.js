@@ -249,12 +249,21 @@ export class ClashServiceClient {
 /**
  * Registers an implementation of `example.v1.ClashService` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
  *
- * @param implementation - The methods to serve; a class instance works as well as an object literal.
+ * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service example.v1.ClashService
  */
 export function clashService(implementation) {
-  return registerService(ClashService, implementation);
+  return registerService(ClashService, {
+    constructor$: implementation.constructor$?.bind(implementation),
+    delete: implementation.delete?.bind(implementation),
+    then: implementation.then?.bind(implementation),
+    toString$: implementation.toString$?.bind(implementation),
+    valueOf$: implementation.valueOf$?.bind(implementation),
+    class: implementation.class?.bind(implementation),
+    say: implementation.say?.bind(implementation),
+    callSay: implementation.callSay?.bind(implementation),
+  });
 }
 
 /**
@@ -306,10 +315,12 @@ export class DeleteClient {
 /**
  * Registers an implementation of `example.v1.Delete` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
  *
- * @param implementation - The methods to serve; a class instance works as well as an object literal.
+ * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service example.v1.Delete
  */
 export function delete$(implementation) {
-  return registerService(Delete, implementation);
+  return registerService(Delete, {
+    delete: implementation.delete?.bind(implementation),
+  });
 }

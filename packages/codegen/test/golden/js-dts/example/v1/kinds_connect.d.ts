@@ -354,7 +354,7 @@ export interface KindsServiceImplementation {
 /**
  * Registers an implementation of `example.v1.KindsService` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
  *
- * @param implementation - The methods to serve; a class instance works as well as an object literal.
+ * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service example.v1.KindsService
  */
@@ -429,7 +429,7 @@ export interface LegacyServiceImplementation {
 /**
  * Registers an implementation of `example.v1.LegacyService` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
  *
- * @param implementation - The methods to serve; a class instance works as well as an object literal.
+ * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service example.v1.LegacyService
  * @deprecated

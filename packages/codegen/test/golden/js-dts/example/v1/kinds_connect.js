@@ -264,12 +264,21 @@ export class KindsServiceClient {
 /**
  * Registers an implementation of `example.v1.KindsService` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
  *
- * @param implementation - The methods to serve; a class instance works as well as an object literal.
+ * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service example.v1.KindsService
  */
 export function kindsService(implementation) {
-  return registerService(KindsService, implementation);
+  return registerService(KindsService, {
+    ping: implementation.ping?.bind(implementation),
+    put: implementation.put?.bind(implementation),
+    count: implementation.count?.bind(implementation),
+    collect: implementation.collect?.bind(implementation),
+    chat: implementation.chat?.bind(implementation),
+    old: implementation.old?.bind(implementation),
+    undocumented: implementation.undocumented?.bind(implementation),
+    trailing: implementation.trailing?.bind(implementation),
+  });
 }
 
 /**
@@ -324,11 +333,13 @@ export class LegacyServiceClient {
 /**
  * Registers an implementation of `example.v1.LegacyService` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
  *
- * @param implementation - The methods to serve; a class instance works as well as an object literal.
+ * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service example.v1.LegacyService
  * @deprecated
  */
 export function legacyService(implementation) {
-  return registerService(LegacyService, implementation);
+  return registerService(LegacyService, {
+    ping: implementation.ping?.bind(implementation),
+  });
 }

@@ -390,12 +390,21 @@ export interface KindsServiceImplementation {
 /**
  * Registers an implementation of `example.v1.KindsService` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
  *
- * @param implementation - The methods to serve; a class instance works as well as an object literal.
+ * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service example.v1.KindsService
  */
 export function kindsService(implementation: Partial<KindsServiceImplementation>): ServiceRegistration {
-  return registerService(KindsService, implementation);
+  return registerService(KindsService, {
+    ping: implementation.ping?.bind(implementation),
+    put: implementation.put?.bind(implementation),
+    count: implementation.count?.bind(implementation),
+    collect: implementation.collect?.bind(implementation),
+    chat: implementation.chat?.bind(implementation),
+    old: implementation.old?.bind(implementation),
+    undocumented: implementation.undocumented?.bind(implementation),
+    trailing: implementation.trailing?.bind(implementation),
+  });
 }
 
 /**
@@ -473,11 +482,13 @@ export interface LegacyServiceImplementation {
 /**
  * Registers an implementation of `example.v1.LegacyService` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
  *
- * @param implementation - The methods to serve; a class instance works as well as an object literal.
+ * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service example.v1.LegacyService
  * @deprecated
  */
 export function legacyService(implementation: Partial<LegacyServiceImplementation>): ServiceRegistration {
-  return registerService(LegacyService, implementation);
+  return registerService(LegacyService, {
+    ping: implementation.ping?.bind(implementation),
+  });
 }

@@ -135,10 +135,15 @@ export class ItemServiceClient {
 /**
  * Registers an implementation of `example.nested.deep.v2.ItemService` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
  *
- * @param implementation - The methods to serve; a class instance works as well as an object literal.
+ * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service example.nested.deep.v2.ItemService
  */
 export function itemService(implementation) {
-  return registerService(ItemService, implementation);
+  return registerService(ItemService, {
+    listItems: implementation.listItems?.bind(implementation),
+    getLabel: implementation.getLabel?.bind(implementation),
+    next: implementation.next?.bind(implementation),
+    upload: implementation.upload?.bind(implementation),
+  });
 }

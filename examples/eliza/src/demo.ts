@@ -1,0 +1,53 @@
+// The demo: starts Eliza on free ports (one cleartext HTTP/2 server and one
+// HTTP/1.1 server), talks to her with every kind of call over each, prints
+// what she says, shuts everything down and exits 0, or 1 if anything failed.
+import type { Transport } from "@connect-ts/protocol";
+import type { ConnectServer } from "@connect-ts/server";
+import { createHttp1Transport } from "@connect-ts/transport-http1";
+import { createHttp2Transport } from "@connect-ts/transport-http2";
+import { talkToEliza } from "./conversation.js";
+import { startElizaServer } from "./server.js";
+
+/** The demo must finish well within this; a hang is a failure, not a wait. */
+const DEMO_TIMEOUT_MS = 30_000;
+
+async function main(): Promise<void> {
+  const servers: ConnectServer[] = [];
+  const transports: Transport[] = [];
+  try {
+    const h2 = await startElizaServer({ httpVersion: "2", introDelayMs: 100 });
+    servers.push(h2);
+    const h1 = await startElizaServer({ httpVersion: "1.1", introDelayMs: 100 });
+    servers.push(h1);
+    const runs: [string, Transport][] = [
+      [`HTTP/2 (h2c) to ${h2.url}`, createHttp2Transport({ baseUrl: h2.url })],
+      [`HTTP/1.1 to ${h1.url}`, createHttp1Transport({ baseUrl: h1.url })],
+    ];
+    for (const [label, transport] of runs) {
+      transports.push(transport);
+      console.log(`\n=== Talking to Eliza over ${label} ===`);
+      await talkToEliza(transport, (line) => console.log(`  ${line}`));
+    }
+    console.log("\nAll four kinds of call worked over HTTP/2 and HTTP/1.1.");
+  } finally {
+    await Promise.allSettled(transports.map((t) => t.close()));
+    await Promise.allSettled(servers.map((s) => s.close({ graceMs: 1000 })));
+  }
+}
+
+const watchdog = setTimeout(() => {
+  console.error(`demo: no result after ${DEMO_TIMEOUT_MS} ms`);
+  process.exit(1);
+}, DEMO_TIMEOUT_MS);
+watchdog.unref();
+
+main().then(
+  () => {
+    clearTimeout(watchdog);
+  },
+  (e: unknown) => {
+    clearTimeout(watchdog);
+    console.error("demo failed:", e);
+    process.exitCode = 1;
+  },
+);

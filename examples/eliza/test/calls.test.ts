@@ -1,0 +1,117 @@
+import { Code, ConnectError, type Transport } from "@connect-ts/protocol";
+import type { ConnectServer } from "@connect-ts/server";
+import { createHttp2Transport } from "@connect-ts/transport-http2";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { talkToEliza } from "../src/conversation.js";
+import { ElizaServiceClient } from "../src/gen/eliza/v1/eliza_connect.js";
+import { startElizaServer } from "../src/server.js";
+
+// Real servers on loopback, one per HTTP version, shared by the tests below.
+const servers: { h2?: ConnectServer } = {};
+const transports: Transport[] = [];
+
+test.before(async () => {
+  servers.h2 = await startElizaServer({ httpVersion: "2" });
+});
+
+test.after(async () => {
+  await Promise.allSettled(transports.map((t) => t.close()));
+  await Promise.allSettled(Object.values(servers).map((s) => s.close({ graceMs: 100 })));
+});
+
+function h2(): Transport {
+  const t = createHttp2Transport({ baseUrl: servers.h2!.url });
+  transports.push(t);
+  return t;
+}
+
+test("the client's session makes all four kinds of call over HTTP/2", async () => {
+  const lines: string[] = [];
+  await talkToEliza(h2(), (line) => lines.push(line));
+  const count = (call: string) => lines.filter((l) => new RegExp(`^${call}\\s+> `).test(l)).length;
+  assert.is(count("say"), 1);
+  assert.is(count("callSay"), 1);
+  assert.is(count("introduce"), 4);
+  assert.is(count("pontificate"), 1);
+  assert.is(count("converse"), 4);
+  assert.is(count("say \\(too long\\)"), 1);
+  assert.match(lines.join("\n"), "introduce    > Eliza: Hi Henry, I'm Eliza.");
+  assert.match(lines.join("\n"), "(mood: attentive)");
+  assert.match(lines.join("\n"), "converse     > Eliza: Goodbye. It was nice talking to you.");
+  assert.match(lines.join("\n"), "pontificate  > Eliza responds: You said 2 things.");
+  assert.match(lines.join("\n"), "refused with invalid_argument");
+});
+
+test("low-level outputs carry headers, trailers and errors", async () => {
+  const client = new ElizaServiceClient(h2());
+  const tooLong = await client.callSay({ sentence: "x".repeat(1001) });
+  assert.is(tooLong.message, undefined);
+  assert.is(tooLong.error?.code, Code.InvalidArgument);
+
+  const intro = client.callIntroduce({ name: "Ada" });
+  const sentences: string[] = [];
+  for await (const r of intro) {
+    sentences.push(r.sentence);
+  }
+  assert.is(intro.error, undefined);
+  assert.is(sentences.length, 4);
+  assert.is(intro.trailers.get("eliza-sentences"), "4");
+});
+
+test("bidi over HTTP/2 is full duplex: an answer arrives before the next sentence is sent", async () => {
+  const client = new ElizaServiceClient(h2());
+  let answered = 0;
+  let sentBeforeAnswer = -1;
+  let sent = 0;
+  async function* sentences() {
+    for (const sentence of ["I feel tired", "I need sleep", "bye"]) {
+      sent++;
+      yield { sentence };
+      // Wait for the answer to this sentence before sending the next one; a
+      // half-duplex transport would never answer and the deadline would end it.
+      const deadline = Date.now() + 5000;
+      while (answered < sent && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      if (sentBeforeAnswer < 0 && answered > 0) {
+        sentBeforeAnswer = sent;
+      }
+    }
+  }
+  const replies: string[] = [];
+  for await (const r of client.converse(sentences(), { timeoutMs: 10_000 })) {
+    answered++;
+    replies.push(r.sentence);
+  }
+  assert.is(replies.length, 3);
+  assert.is(sentBeforeAnswer, 1, "the first answer came while the stream was open");
+});
+
+test("a deadline shorter than the introduction ends it with deadline_exceeded", async () => {
+  const slow = await startElizaServer({ httpVersion: "2", introDelayMs: 200 });
+  try {
+    const client = new ElizaServiceClient(h2Of(slow.url));
+    let error: ConnectError | undefined;
+    const got: string[] = [];
+    try {
+      for await (const r of client.introduce({ name: "Grace" }, { timeoutMs: 300 })) {
+        got.push(r.sentence);
+      }
+    } catch (e) {
+      error = ConnectError.from(e);
+    }
+    assert.is(error?.code, Code.DeadlineExceeded);
+    assert.ok(got.length >= 1 && got.length < 4, `got ${got.length} sentences`);
+  } finally {
+    await slow.close({ graceMs: 100 });
+  }
+});
+
+function h2Of(baseUrl: string): Transport {
+  const t = createHttp2Transport({ baseUrl });
+  transports.push(t);
+  return t;
+}
+
+test.run();
