@@ -175,6 +175,29 @@ test("h2c and h2-tls: full duplex, each answer arrives before the next request i
   }
 });
 
+test("h2c: an answer complete while the client still sends resets the stream with NO_ERROR", async () => {
+  const router = routerOf(async () => ({
+    status: 200,
+    headers: new Metadata(),
+    body: enc.encode("early"),
+  }));
+  const server = await startServer(router, "h2c");
+  const ex = openExchange(server.url, "h2c", "/s/early");
+  try {
+    ex.request.write(enc.encode("first part"));
+    await within(2000, ex.head, "response headers");
+    let text = "";
+    for await (const c of ex.response()) text += dec.decode(c as Buffer);
+    assert.is(text, "early");
+    const end = await within(2000, ex.ended, "end of exchange");
+    assert.is(end.rstCode, 0, "RST_STREAM NO_ERROR");
+    assert.is(server.handler.inFlight, 0);
+  } finally {
+    ex.close();
+    await server.close();
+  }
+});
+
 test("h1: half-duplex bidi, the whole request stream then the answers", async () => {
   const router = routerOf(async (req) => {
     const got: string[] = [];
