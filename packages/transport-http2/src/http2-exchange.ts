@@ -1,0 +1,331 @@
+import {
+  type ClientHttp2Stream,
+  constants,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+} from "node:http2";
+import {
+  Code,
+  ConnectError,
+  type HttpRequest,
+  type HttpResponse,
+  Metadata,
+} from "@connect-ts/protocol";
+import { abortError, codeFromHttp2Error, streamResetText, wrapHttp2Error } from "./errors.js";
+import { fromHttp2Headers } from "./headers.js";
+import type { PooledSession } from "./pooled-session.js";
+import { type BodySource, PushBody } from "./push-body.js";
+import type { SessionPool } from "./session-pool.js";
+
+/** Attempts per request when streams are refused before the peer processed them. */
+const maxAttempts = 3;
+
+enum Phase {
+  /** Waiting for the response headers. */
+  Requesting = 0,
+  /** Response headers arrived; the body is being received. */
+  Receiving = 1,
+  /** Settled: failed, aborted or the stream closed. */
+  Done = 2,
+}
+
+/**
+ * One request on an HTTP/2 session: opens the stream, sends the body (whole,
+ * or chunk by chunk as it is produced, waiting for `drain`), resolves on the
+ * response headers (even while the request body is still being sent) and then
+ * feeds the response body and trailers.
+ *
+ * A request that the peer provably did not process (REFUSED_STREAM, a stream
+ * above the GOAWAY's last stream id, or a session that turned out to be dead
+ * when it was reused after idling) is sent again on another session, if its
+ * body can be sent again (bytes or none, not a stream).
+ */
+export class Http2Exchange implements BodySource {
+  readonly promise: Promise<HttpResponse>;
+  #resolve!: (response: HttpResponse) => void;
+  #reject!: (reason: ConnectError) => void;
+  readonly #pool: SessionPool;
+  readonly #request: HttpRequest;
+  readonly #headers: OutgoingHttpHeaders;
+  #phase = Phase.Requesting;
+  #attempts = 0;
+  #session: PooledSession | undefined;
+  #stream: ClientHttp2Stream | undefined;
+  #streamError: unknown;
+  #reusedIdle = false;
+  #body: PushBody | undefined;
+  #iterator: AsyncIterator<Uint8Array> | undefined;
+  #drain: (() => void) | undefined;
+  #abortListening = false;
+
+  constructor(pool: SessionPool, request: HttpRequest, headers: OutgoingHttpHeaders) {
+    this.#pool = pool;
+    this.#request = request;
+    this.#headers = headers;
+    this.promise = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  /** Starts the exchange on a reserved session slot, or waits for one. */
+  start(): void {
+    const session = this.#pool.tryAcquire();
+    if (session !== undefined) {
+      this.#run(session);
+      return;
+    }
+    this.#pool.acquire(this.#request.signal).then(
+      (acquired) => this.#run(acquired),
+      (error: ConnectError) => this.#fail(error),
+    );
+  }
+
+  pause(): void {
+    this.#stream?.pause();
+  }
+
+  resume(): void {
+    this.#stream?.resume();
+  }
+
+  cancel(): void {
+    this.#phase = Phase.Done;
+    this.#stream?.close(constants.NGHTTP2_CANCEL);
+  }
+
+  #run(session: PooledSession): void {
+    const request = this.#request;
+    if (this.#phase === Phase.Done) {
+      session.release();
+      return;
+    }
+    if (request.signal.aborted) {
+      session.release();
+      this.#fail(abortError(request.signal));
+      return;
+    }
+    this.#attempts++;
+    this.#reusedIdle = session.active === 1 && session.served > 1;
+    const body = request.body;
+    let stream: ClientHttp2Stream;
+    try {
+      stream = session.openStream(this.#headers, body === undefined);
+    } catch (error) {
+      session.release();
+      if (this.#attempts < maxAttempts) this.start();
+      else this.#fail(wrapHttp2Error(error));
+      return;
+    }
+    this.#session = session;
+    this.#stream = stream;
+    this.#streamError = undefined;
+    stream.on("response", (headers: IncomingHttpHeaders) => {
+      if (this.#stream === stream) this.#onResponse(stream, headers);
+    });
+    stream.on("error", (error: unknown) => {
+      if (this.#stream === stream) this.#streamError ??= error;
+    });
+    stream.once("close", () => {
+      session.release();
+      if (this.#stream === stream) this.#onClose(stream, session);
+    });
+    if (!this.#abortListening) {
+      this.#abortListening = true;
+      request.signal.addEventListener("abort", this.#onAbort, { once: true });
+    }
+    if (body instanceof Uint8Array) {
+      stream.end(body);
+    } else if (body !== undefined) {
+      void this.#pump(stream, body);
+    }
+  }
+
+  #onResponse(stream: ClientHttp2Stream, headers: IncomingHttpHeaders): void {
+    if (this.#phase !== Phase.Requesting) return;
+    this.#phase = Phase.Receiving;
+    const body = new PushBody(this);
+    const trailers = new Metadata();
+    this.#body = body;
+    // With a content-length, a body cut short by RST_STREAM(NO_ERROR) (which
+    // Node reports as a plain end) is caught by counting.
+    const declared = headers["content-length"];
+    const expected = declared === undefined ? -1 : Number(declared);
+    let received = 0;
+    if (expected >= 0) {
+      stream.on("data", (chunk: Uint8Array) => {
+        received += chunk.byteLength;
+        body.push(chunk);
+      });
+    } else {
+      stream.on("data", (chunk: Uint8Array) => body.push(chunk));
+    }
+    stream.on("trailers", (received: IncomingHttpHeaders) => {
+      fromHttp2Headers(received, trailers);
+    });
+    stream.on("end", () => {
+      // Node ends the readable side of every stream that closes, reset or not:
+      // only a stream closed without an error code really ended.
+      const rstCode = stream.rstCode;
+      if (rstCode !== undefined && rstCode !== constants.NGHTTP2_NO_ERROR) return;
+      if (expected >= 0 && received !== expected) {
+        body.fail(
+          new ConnectError(
+            `response body has ${received} bytes, content-length said ${expected}`,
+            Code.Internal,
+          ),
+        );
+      } else {
+        body.end();
+      }
+    });
+    this.#resolve({
+      status: Number(headers[":status"]),
+      headers: fromHttp2Headers(headers, new Metadata()),
+      body,
+      trailers,
+    });
+  }
+
+  #onClose(stream: ClientHttp2Stream, session: PooledSession): void {
+    this.#drain?.();
+    this.#stopPump();
+    if (this.#phase === Phase.Done) {
+      this.#cleanup();
+      return;
+    }
+    if (this.#phase === Phase.Requesting && this.#mayRetry(stream, session)) {
+      this.#stream = undefined;
+      this.start();
+      return;
+    }
+    const error = this.#closeError(stream, session);
+    if (this.#phase === Phase.Requesting) {
+      this.#fail(error);
+    } else {
+      this.#phase = Phase.Done;
+      // A body that ended normally ignores this; one cut short fails with it.
+      this.#body?.fail(error);
+      this.#cleanup();
+    }
+  }
+
+  #mayRetry(stream: ClientHttp2Stream, session: PooledSession): boolean {
+    const body = this.#request.body;
+    if (body !== undefined && !(body instanceof Uint8Array)) return false;
+    if (this.#attempts >= maxAttempts || this.#request.signal.aborted) return false;
+    if (stream.rstCode === constants.NGHTTP2_REFUSED_STREAM) return true;
+    const lastStreamId = session.goawayLastStreamId;
+    if (lastStreamId !== undefined && stream.id !== undefined && stream.id > lastStreamId) {
+      return true;
+    }
+    // A connection that died while idle: the peer is gone, the request never reached it.
+    return this.#reusedIdle && (session.session.destroyed || session.session.closed);
+  }
+
+  #closeError(stream: ClientHttp2Stream, session: PooledSession): ConnectError {
+    const rstCode = stream.rstCode;
+    if (this.#streamError !== undefined) return wrapHttp2Error(this.#streamError, rstCode);
+    // A lost connection closes its streams with CANCEL: it is the connection that failed.
+    if (session.session.destroyed) {
+      if (session.error !== undefined) return wrapHttp2Error(session.error);
+      return new ConnectError(
+        this.#phase === Phase.Requesting
+          ? "connection closed before the response arrived"
+          : "connection closed before the response ended",
+        Code.Unavailable,
+      );
+    }
+    if (rstCode !== undefined && rstCode !== constants.NGHTTP2_NO_ERROR) {
+      return new ConnectError(streamResetText(rstCode), codeFromHttp2Error(rstCode));
+    }
+    if (session.session.closed) {
+      return new ConnectError(
+        this.#phase === Phase.Requesting
+          ? "connection closed before the response arrived"
+          : "connection closed before the response ended",
+        Code.Unavailable,
+        { cause: session.error },
+      );
+    }
+    return new ConnectError("stream closed before the response ended", Code.Internal);
+  }
+
+  readonly #onAbort = (): void => {
+    const error = abortError(this.#request.signal);
+    if (this.#phase === Phase.Requesting) {
+      this.#fail(error);
+    } else if (this.#phase === Phase.Receiving) {
+      this.#phase = Phase.Done;
+      this.#body?.fail(error);
+    }
+    this.#stream?.close(constants.NGHTTP2_CANCEL);
+    this.#stopPump();
+  };
+
+  #fail(error: ConnectError): void {
+    if (this.#phase === Phase.Done) return;
+    this.#phase = Phase.Done;
+    this.#reject(error);
+    this.#stream?.close(constants.NGHTTP2_CANCEL);
+    this.#stopPump();
+    this.#cleanup();
+  }
+
+  #cleanup(): void {
+    if (this.#abortListening) {
+      this.#abortListening = false;
+      this.#request.signal.removeEventListener("abort", this.#onAbort);
+    }
+  }
+
+  async #pump(stream: ClientHttp2Stream, body: AsyncIterable<Uint8Array>): Promise<void> {
+    const iterator = body[Symbol.asyncIterator]();
+    this.#iterator = iterator;
+    const onDrain = () => this.#drain?.();
+    stream.on("drain", onDrain);
+    try {
+      for (;;) {
+        const result = await iterator.next();
+        if (this.#iterator !== iterator) return;
+        if (result.done === true) {
+          stream.end();
+          return;
+        }
+        if (!stream.write(result.value)) {
+          await new Promise<void>((resolve) => {
+            this.#drain = resolve;
+          });
+          this.#drain = undefined;
+          if (this.#iterator !== iterator) return;
+        }
+      }
+    } catch (error) {
+      if (this.#iterator !== iterator) return;
+      // The request stream itself failed: reset the HTTP/2 stream and report it.
+      const wrapped = ConnectError.from(error, Code.Unknown);
+      this.#iterator = undefined;
+      if (this.#phase === Phase.Receiving) {
+        this.#phase = Phase.Done;
+        this.#body?.fail(wrapped);
+        stream.close(constants.NGHTTP2_CANCEL);
+      } else {
+        this.#fail(wrapped);
+      }
+    } finally {
+      stream.off("drain", onDrain);
+      if (this.#iterator === iterator) this.#iterator = undefined;
+    }
+  }
+
+  /** Stops sending the request body and tells its producer to finish. */
+  #stopPump(): void {
+    const iterator = this.#iterator;
+    if (iterator === undefined) return;
+    this.#iterator = undefined;
+    this.#drain?.();
+    if (iterator.return !== undefined) {
+      iterator.return().then(undefined, () => {});
+    }
+  }
+}

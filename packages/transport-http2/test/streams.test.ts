@@ -1,0 +1,398 @@
+import { constants, type ServerHttp2Stream } from "node:http2";
+import { createServer as createTcpServer } from "node:net";
+import { Code, ConnectError, type HttpRequest, Metadata } from "@connect-ts/protocol";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { createHttp2Transport } from "../src/index.js";
+import { readStream, startH2Server, type TestH2Server } from "./helpers/h2-server.js";
+import { assertNoLeaks, resourceBaseline } from "./helpers/leaks.js";
+import { bytes, Channel, sleep, text, within } from "./helpers/util.js";
+
+const baseline = resourceBaseline();
+let server: TestH2Server;
+/** What each test's server does with a stream, by path. */
+const routes = new Map<
+  string,
+  (stream: ServerHttp2Stream, headers: Record<string, unknown>) => void
+>();
+
+function post(
+  url: string,
+  body: HttpRequest["body"],
+  signal = new AbortController().signal,
+  headers?: Metadata,
+): HttpRequest {
+  return { method: "POST", url, headers: headers ?? new Metadata(), body, signal };
+}
+
+async function expectCode(
+  promise: Promise<unknown>,
+  code: Code,
+  what: string,
+): Promise<ConnectError> {
+  try {
+    await within(promise, 3000, what);
+  } catch (error) {
+    assert.instance(error, ConnectError, `${what}: ${String(error)}`);
+    const connectError = error as ConnectError;
+    assert.is(Code[connectError.code], Code[code], `${what}: ${connectError.message}`);
+    return connectError;
+  }
+  assert.unreachable(`${what}: expected ${Code[code]}`);
+  throw new Error("unreachable");
+}
+
+test.before(async () => {
+  server = await startH2Server((stream, headers) => {
+    const route = routes.get(String(headers[":path"]).split("?")[0]!);
+    if (route === undefined) {
+      stream.respond({ ":status": 404 }, { endStream: true });
+      return;
+    }
+    route(stream, headers);
+  });
+});
+
+test.after(async () => {
+  await server.close();
+});
+
+test("unary: body, headers, content-length and trailers round trip", async () => {
+  routes.set("/echo", (stream, headers) => {
+    void readStream(stream).then((body) => {
+      stream.respond(
+        {
+          ":status": 200,
+          "x-content-length": String(headers["content-length"]),
+          "x-custom": String(headers["x-custom"]),
+          "x-multi": ["a", "b"],
+        },
+        { waitForTrailers: true },
+      );
+      stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0", "x-t": "done" }));
+      stream.end(body);
+    });
+  });
+  const transport = createHttp2Transport({ baseUrl: server.url });
+  assert.is(transport.httpVersion, "2");
+  assert.is(transport.fullDuplex, true);
+  const headers = new Metadata({ "x-custom": "hello", te: "trailers", connection: "close" });
+  const res = await transport.request(
+    post(`${server.url}/echo`, bytes("ping"), undefined, headers),
+  );
+  assert.is(res.status, 200);
+  assert.is(res.headers.get("x-content-length"), "4");
+  assert.is(res.headers.get("x-custom"), "hello");
+  assert.is(res.headers.has(":status"), false);
+  assert.is(text(await res.body.readAll(1024)), "ping");
+  assert.is(res.trailers.get("grpc-status"), "0");
+  assert.is(res.trailers.get("x-t"), "done");
+  await transport.close();
+});
+
+test("GET without a body, and a path with a query", async () => {
+  routes.set("/get", (stream, headers) => {
+    stream.respond({ ":status": 200 });
+    stream.end(`${headers[":method"]} ${headers[":path"]}`);
+  });
+  const transport = createHttp2Transport({ baseUrl: server.url });
+  const res = await transport.request({
+    method: "GET",
+    url: `${server.url}/get?message=abc&encoding=json`,
+    headers: new Metadata(),
+    body: undefined,
+    signal: new AbortController().signal,
+  });
+  assert.is(text(await res.body.readAll(1024)), "GET /get?message=abc&encoding=json");
+  await transport.close();
+});
+
+test("server stream: each chunk arrives as it is sent", async () => {
+  let sendNext: (() => void) | undefined;
+  routes.set("/server-stream", (stream) => {
+    stream.respond({ ":status": 200 });
+    let n = 0;
+    sendNext = () => {
+      n++;
+      if (n <= 3) stream.write(`chunk${n}`);
+      else stream.end();
+    };
+    sendNext();
+  });
+  const transport = createHttp2Transport({ baseUrl: server.url });
+  const res = await transport.request(post(`${server.url}/server-stream`, bytes("")));
+  const iterator = res.body[Symbol.asyncIterator]();
+  for (let i = 1; i <= 3; i++) {
+    const next = await within(iterator.next(), 2000, `chunk ${i}`);
+    assert.is(next.done, false);
+    assert.is(text(next.value as Uint8Array), `chunk${i}`);
+    sendNext!();
+  }
+  assert.is((await iterator.next()).done, true);
+  await transport.close();
+});
+
+test("client stream: chunks are sent as produced, and the producer is held back by backpressure", async () => {
+  let received = 0;
+  let serverStream: ServerHttp2Stream | undefined;
+  const firstChunk = new Promise<void>((resolve) => {
+    routes.set("/client-stream", (stream) => {
+      serverStream = stream;
+      stream.once("data", (chunk: Buffer) => {
+        received += chunk.length;
+        stream.pause(); // stop reading: flow control must hold the client back
+        resolve();
+      });
+    });
+  });
+  const transport = createHttp2Transport({ baseUrl: server.url });
+  let pulled = 0;
+  const chunk = new Uint8Array(16 * 1024);
+  async function* produce() {
+    for (let i = 0; i < 10_000; i++) {
+      pulled++;
+      yield chunk;
+    }
+  }
+  const responsePromise = transport.request(post(`${server.url}/client-stream`, produce()));
+  await within(firstChunk, 2000, "first chunk");
+  await sleep(300);
+  // 64 KiB stream window plus socket and stream buffers: far below 10 000 chunks.
+  assert.ok(pulled < 100, `pulled ${pulled} chunks while the server was not reading`);
+  const stalledAt = pulled;
+  // Reading again lets the rest through, and the response follows.
+  serverStream!.on("data", (c: Buffer) => {
+    received += c.length;
+  });
+  serverStream!.on("end", () => {
+    serverStream!.respond({ ":status": 200 });
+    serverStream!.end(String(received));
+  });
+  serverStream!.resume();
+  const res = await within(responsePromise, 5000, "response");
+  assert.is(text(await res.body.readAll(100)), String(10_000 * 16 * 1024));
+  assert.ok(pulled > stalledAt);
+  await transport.close();
+});
+
+test("full duplex: a response chunk arrives before the next request chunk is sent", async () => {
+  routes.set("/ping-pong", (stream) => {
+    stream.respond({ ":status": 200 });
+    stream.on("data", (chunk: Buffer) => stream.write(`pong:${chunk.toString()}`));
+    stream.on("end", () => stream.end());
+  });
+  const transport = createHttp2Transport({ baseUrl: server.url });
+  const requests = new Channel<Uint8Array>();
+  requests.push(bytes("1"));
+  const res = await within(
+    transport.request(post(`${server.url}/ping-pong`, requests)),
+    2000,
+    "headers",
+  );
+  const iterator = res.body[Symbol.asyncIterator]();
+  for (let i = 1; i <= 5; i++) {
+    const next = await within(iterator.next(), 2000, `pong ${i}`);
+    assert.is(text(next.value as Uint8Array), `pong:${i}`);
+    // The request stream is still open: the next ping is produced only now.
+    if (i < 5) requests.push(bytes(String(i + 1)));
+  }
+  requests.end();
+  assert.is((await within(iterator.next(), 2000, "end")).done, true);
+  await transport.close();
+});
+
+test("readAll fails with resource_exhausted past the limit and resets the stream", async () => {
+  let serverClosed!: Promise<number>;
+  routes.set("/big", (stream) => {
+    serverClosed = new Promise((resolve) => stream.on("close", () => resolve(stream.rstCode)));
+    stream.respond({ ":status": 200 });
+    stream.write(new Uint8Array(600));
+    stream.write(new Uint8Array(600)); // and never ends: the client must not wait for the end
+  });
+  const transport = createHttp2Transport({ baseUrl: server.url });
+  const res = await transport.request(post(`${server.url}/big`, bytes("")));
+  await expectCode(res.body.readAll(1000), Code.ResourceExhausted, "readAll");
+  assert.is(await within(serverClosed, 2000, "server stream closed"), constants.NGHTTP2_CANCEL);
+  await transport.close();
+});
+
+test("abort before the response: canceled at once, the stream is reset", async () => {
+  let serverClosed!: Promise<void>;
+  routes.set("/hang", (stream) => {
+    serverClosed = new Promise((resolve) => stream.on("close", resolve));
+  });
+  const transport = createHttp2Transport({ baseUrl: server.url });
+  const controller = new AbortController();
+  const promise = transport.request(post(`${server.url}/hang`, bytes("x"), controller.signal));
+  await sleep(50);
+  const started = performance.now();
+  controller.abort();
+  await expectCode(promise, Code.Canceled, "aborted request");
+  assert.ok(performance.now() - started < 100);
+  await within(serverClosed, 2000, "server saw the reset");
+  await transport.close();
+});
+
+test("abort mid-response ends the body with canceled; a timeout reason gives deadline_exceeded", async () => {
+  routes.set("/slow-stream", (stream) => {
+    stream.respond({ ":status": 200 });
+    stream.write("first");
+  });
+  const transport = createHttp2Transport({ baseUrl: server.url });
+  const controller = new AbortController();
+  const res = await transport.request(
+    post(`${server.url}/slow-stream`, bytes(""), controller.signal),
+  );
+  const iterator = res.body[Symbol.asyncIterator]();
+  assert.is(text((await iterator.next()).value as Uint8Array), "first");
+  const pending = iterator.next();
+  controller.abort();
+  await expectCode(pending, Code.Canceled, "body after abort");
+
+  const timed = await transport.request(
+    post(`${server.url}/slow-stream`, bytes(""), AbortSignal.timeout(100)),
+  );
+  await expectCode(timed.body.readAll(1000), Code.DeadlineExceeded, "body after timeout");
+  await expectCode(
+    transport.request(post(`${server.url}/hang`, bytes(""), AbortSignal.timeout(50))),
+    Code.DeadlineExceeded,
+    "request after timeout",
+  );
+  await transport.close();
+});
+
+test("abort while the request body is streaming stops pulling from the producer", async () => {
+  routes.set("/sink", (stream) => {
+    stream.respond({ ":status": 200 });
+    stream.resume();
+  });
+  const transport = createHttp2Transport({ baseUrl: server.url });
+  const controller = new AbortController();
+  const requests = new Channel<Uint8Array>();
+  requests.push(bytes("a"));
+  const res = await transport.request(post(`${server.url}/sink`, requests, controller.signal));
+  const reading = res.body.readAll(100);
+  controller.abort();
+  await expectCode(reading, Code.Canceled, "body");
+  await sleep(20);
+  // The producer was told to finish: a pushed value is never taken.
+  requests.push(bytes("b"));
+  await sleep(20);
+  assert.is(requests.taken, 1);
+  await transport.close();
+});
+
+test("a stream reset by the server maps its code", async () => {
+  routes.set("/refuse", (stream) => stream.close(constants.NGHTTP2_ENHANCE_YOUR_CALM));
+  routes.set("/reset-mid", (stream) => {
+    stream.respond({ ":status": 200 });
+    // destroy() resets at once; close() would first end the stream cleanly.
+    stream.write("partial", () => setTimeout(() => stream.destroy(new Error("boom")), 10));
+  });
+  routes.set("/short", (stream) => {
+    stream.respond({ ":status": 200, "content-length": "100" });
+    // destroy() without an error resets with NO_ERROR, which Node reports as an end.
+    stream.write("partial", () => setTimeout(() => stream.destroy(), 10));
+  });
+  const transport = createHttp2Transport({ baseUrl: server.url });
+  await expectCode(
+    transport.request(post(`${server.url}/refuse`, bytes(""))),
+    Code.ResourceExhausted,
+    "calm",
+  );
+  const res = await transport.request(post(`${server.url}/reset-mid`, bytes("")));
+  await expectCode(res.body.readAll(1000), Code.Internal, "internal error reset");
+  // RST_STREAM(NO_ERROR) mid-body reads as a plain end in Node: content-length catches it.
+  const short = await transport.request(post(`${server.url}/short`, bytes("")));
+  await expectCode(short.body.readAll(1000), Code.Internal, "short body");
+  await transport.close();
+});
+
+test("the server dropping the connection mid-stream ends the body with unavailable", async () => {
+  routes.set("/drop", (stream) => {
+    stream.respond({ ":status": 200 });
+    stream.write("some", () => setTimeout(() => server.dropConnections(), 10));
+  });
+  const transport = createHttp2Transport({ baseUrl: server.url });
+  const res = await transport.request(post(`${server.url}/drop`, bytes("")));
+  const chunks: string[] = [];
+  const error = await expectCode(
+    (async () => {
+      for await (const chunk of res.body) chunks.push(text(chunk));
+    })(),
+    Code.Unavailable,
+    "iteration",
+  );
+  assert.equal(chunks, ["some"]);
+  assert.ok(error.message.length > 0);
+  await transport.close();
+});
+
+test("connection refused is unavailable, with the socket error as cause", async () => {
+  const probe = createTcpServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise((resolve) => probe.close(resolve));
+  const transport = createHttp2Transport({ baseUrl: `http://127.0.0.1:${port}` });
+  const results = await Promise.allSettled([
+    transport.request(post(`http://127.0.0.1:${port}/x`, bytes(""))),
+    transport.request(post(`http://127.0.0.1:${port}/x`, bytes(""))),
+  ]);
+  for (const result of results) {
+    assert.is(result.status, "rejected");
+    const error = (result as PromiseRejectedResult).reason as ConnectError;
+    assert.instance(error, ConnectError);
+    assert.is(error.code, Code.Unavailable);
+    assert.is((error.cause as { code?: string }).code, "ECONNREFUSED");
+  }
+  await transport.close();
+});
+
+test("a connection that never answers times out with unavailable", async () => {
+  const silent = createTcpServer((socket) => socket.on("error", () => {}).resume());
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  const port = (silent.address() as { port: number }).port;
+  // TLS to a server that never answers the handshake: the connection never completes.
+  const transport = createHttp2Transport({
+    baseUrl: `https://127.0.0.1:${port}`,
+    connectTimeoutMs: 100,
+  });
+  await expectCode(
+    transport.request(post(`https://127.0.0.1:${port}/x`, bytes(""))),
+    Code.Unavailable,
+    "connect timeout",
+  );
+  await transport.close();
+  await new Promise((resolve) => silent.close(resolve));
+});
+
+test("reading a body twice is an error, and cancel is idempotent", async () => {
+  routes.set("/twice", (stream) => {
+    stream.respond({ ":status": 200 });
+    stream.end("x");
+  });
+  const transport = createHttp2Transport({ baseUrl: server.url });
+  const res = await transport.request(post(`${server.url}/twice`, undefined));
+  assert.is(text(await res.body.readAll(10)), "x");
+  await expectCode(res.body.readAll(10), Code.Internal, "second read");
+  res.body.cancel();
+  res.body.cancel();
+  await transport.close();
+});
+
+test("requests after close() are refused", async () => {
+  const transport = createHttp2Transport({ baseUrl: server.url });
+  await transport.close();
+  await expectCode(
+    transport.request(post(`${server.url}/echo`, bytes(""))),
+    Code.Unavailable,
+    "closed",
+  );
+});
+
+test("nothing is left open", async () => {
+  await server.close();
+  await assertNoLeaks(baseline);
+});
+
+test.run();
