@@ -4,9 +4,13 @@ import { abortError } from "./http-body.js";
 
 /** The signal of one call, with the timer and listener behind it. */
 export interface CallSignal {
-  /** Aborts when the parent signal aborts, the timeout passes or {@link abort} is called. */
+  /**
+   * Aborts when the parent signal aborts or the timeout passes, or (if the
+   * call signal was made abortable) when {@link abort} is called. Its reason
+   * may be the parent's own: read it with `abortError`.
+   */
   readonly signal: AbortSignal;
-  /** Aborts the call with a reason (a `ConnectError`). No-op if already aborted. */
+  /** Aborts the call with a reason (a `ConnectError`). No-op if already aborted or not abortable. */
   abort(reason: ConnectError): void;
   /** Clears the timer and detaches from the parent; call it once the call has ended. */
   cleanup(): void;
@@ -16,17 +20,28 @@ type Timer = ReturnType<typeof setTimeout>;
 
 const MAX_TIMER_MS = 0x7fffffff;
 
+const neverAborted = new AbortController().signal;
+const noop = () => {};
+
 /**
  * Builds the signal of a call from an optional parent (the caller's signal or
  * the server request's) and an optional timeout. When the timeout passes the
  * signal aborts with `deadline_exceeded`; when the parent aborts, with the
  * parent's reason as a `ConnectError` (`canceled` unless it says otherwise).
  * The timer never keeps the process alive.
+ *
+ * A call that nobody but its parent can end (`abortable` false, no timeout)
+ * gets the parent's signal itself, or a signal that never aborts: creating
+ * an `AbortController` per call is a measurable share of a unary call's cost.
  */
 export function createCallSignal(
   parent: AbortSignal | undefined,
   timeoutMs: number | undefined,
+  abortable = true,
 ): CallSignal {
+  if (!abortable && timeoutMs === undefined) {
+    return { signal: parent ?? neverAborted, abort: noop, cleanup: noop };
+  }
   const controller = new AbortController();
   let timer: Timer | undefined;
   let onParentAbort: (() => void) | undefined;

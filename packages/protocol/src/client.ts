@@ -81,7 +81,7 @@ export class RpcClient {
     request: MessageInitShape<I>,
     options?: CallOptions,
   ): Promise<MessageShape<O>> {
-    const call = this.#callSignal(options);
+    const call = this.#callSignal(options, false);
     try {
       const res = await this.#unaryCall(method, request, options, call);
       return res.message as MessageShape<O>;
@@ -98,7 +98,7 @@ export class RpcClient {
     request: MessageInitShape<I>,
     options?: CallOptions,
   ): Promise<UnaryOutput<MessageShape<O>>> {
-    const call = this.#callSignal(options);
+    const call = this.#callSignal(options, false);
     try {
       const res = await this.#unaryCall(method, request, options, call);
       return unaryOutput(res);
@@ -135,7 +135,7 @@ export class RpcClient {
     requests: RequestStream<I>,
     options?: CallOptions,
   ): Promise<MessageShape<O>> {
-    const call = this.#callSignal(options);
+    const call = this.#callSignal(options, false);
     try {
       const res = (await this.#streamCall(method, requests, options, call)) as UnaryResponse;
       return res.message as MessageShape<O>;
@@ -152,7 +152,7 @@ export class RpcClient {
     requests: RequestStream<I>,
     options?: CallOptions,
   ): Promise<UnaryOutput<MessageShape<O>>> {
-    const call = this.#callSignal(options);
+    const call = this.#callSignal(options, false);
     try {
       const res = (await this.#streamCall(method, requests, options, call)) as UnaryResponse;
       return unaryOutput(res);
@@ -183,8 +183,14 @@ export class RpcClient {
     return new CallStreamOutput(res, call);
   }
 
-  #callSignal(options: CallOptions | undefined): CallSignal {
-    return createCallSignal(options?.signal, options?.timeoutMs ?? this.#options.defaultTimeoutMs);
+  // Streams need a signal of their own so closing them can cancel the call;
+  // calls with one response end by themselves.
+  #callSignal(options: CallOptions | undefined, abortable = true): CallSignal {
+    return createCallSignal(
+      options?.signal,
+      options?.timeoutMs ?? this.#options.defaultTimeoutMs,
+      abortable,
+    );
   }
 
   #unaryCall(
@@ -274,7 +280,7 @@ function toCallError(e: unknown, call: CallSignal): ConnectError {
     if (e instanceof ConnectError && e.code === reason.code) return e;
     return reason;
   }
-  return ConnectError.from(e, Code.Internal);
+  return ConnectError.from(e);
 }
 
 function unaryOutput<O>(res: UnaryResponse | StreamResponse): UnaryOutput<O> {

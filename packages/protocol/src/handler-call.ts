@@ -27,7 +27,7 @@ export function createImplementationCall(method: DescMethod, impl: Function | un
   const output = method.output;
   const singleResponse = method.methodKind === "unary" || method.methodKind === "client_streaming";
   return async (req: UnaryRequest | StreamRequest) => {
-    const context = contextOf(req.signal) ?? detachedContext(method, req);
+    const context = contextOf(req) ?? detachedContext(method, req);
     if (singleResponse) {
       const init = await fn(req.message, context);
       return {
@@ -58,8 +58,8 @@ async function* createEach(
   for await (const init of inits) yield create(desc, init as Message) as Message;
 }
 
-// An interceptor may replace the request's signal; the implementation then
-// gets a context of its own rather than none.
+// An interceptor may build a new request from scratch; the implementation
+// then gets a context of its own rather than none.
 function detachedContext(method: DescMethod, req: UnaryRequest | StreamRequest): HandlerContext {
   return createHandlerContext({
     service: method.parent,

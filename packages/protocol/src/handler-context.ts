@@ -15,11 +15,11 @@ export interface HandlerContextInit {
 }
 
 // The context travels from the protocol to the implementation past the
-// interceptors, which see only requests and responses. The call's signal is
-// the one object that goes the whole way, so it is the key.
-const contexts = new WeakMap<AbortSignal, HandlerContext>();
+// interceptors, which see only requests and responses. It rides on the
+// request under a symbol: interceptors that copy a request with spread keep it.
+const contextKey = Symbol("connect-ts.handler-context");
 
-/** Creates the context of a call and makes it findable from the call's signal. */
+/** Creates the context of a call. */
 export function createHandlerContext(init: HandlerContextInit): HandlerContext {
   const deadline = init.timeoutMs === undefined ? undefined : Date.now() + init.timeoutMs;
   const context: HandlerContext = {
@@ -34,11 +34,16 @@ export function createHandlerContext(init: HandlerContextInit): HandlerContext {
     deadline,
     timeRemaining: () => (deadline === undefined ? undefined : Math.max(0, deadline - Date.now())),
   };
-  contexts.set(init.signal, context);
   return context;
 }
 
-/** The context of the call a signal belongs to, if a protocol created one. */
-export function contextOf(signal: AbortSignal): HandlerContext | undefined {
-  return contexts.get(signal);
+/** Attaches a context to the request that starts a server call; returns the request. */
+export function withContext<R extends object>(request: R, context: HandlerContext): R {
+  (request as Record<symbol, unknown>)[contextKey] = context;
+  return request;
+}
+
+/** The context attached to a request, if a protocol attached one. */
+export function contextOf(request: object): HandlerContext | undefined {
+  return (request as Record<symbol, HandlerContext | undefined>)[contextKey];
 }

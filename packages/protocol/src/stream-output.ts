@@ -98,7 +98,7 @@ export class CallStreamOutput<O> implements StreamOutput<O> {
 
   #fail(e: unknown): void {
     const signal = this.#call.signal;
-    const err = signal.aborted ? abortError(signal) : ConnectError.from(e, Code.Internal);
+    const err = signal.aborted ? abortError(signal) : ConnectError.from(e);
     this.#error = err;
     const parts = errorParts(err);
     if (this.#response === undefined) this.#headers = parts.headers;

@@ -137,6 +137,25 @@ test("handler context: deadline, time remaining and headers set before the first
   assert.is(s.trailers.get("x-late-trailer"), "ok");
 });
 
+test("an implementation that throws something else than a ConnectError fails with unknown, keeping the text", async () => {
+  const svc = registerService(TestService, {
+    async unary() {
+      throw new Error("database is down");
+    },
+    // biome-ignore lint/correctness/useYield: the stream fails before its first message
+    async *serverStream() {
+      throw "not even an Error";
+    },
+  });
+  const client = new RpcClient(createMemoryTransport(createRouter([svc])));
+  const out = await client.callUnary(M.unary, {});
+  assert.is(out.error?.code, Code.Unknown);
+  assert.is(out.error?.rawMessage, "database is down");
+  const s = client.callServerStream(M.serverStream, {});
+  for await (const _ of s);
+  assert.is(s.error?.code, Code.Unknown);
+});
+
 test("registerService rejects names that are not methods", () => {
   assert.throws(
     () => registerService(TestService, { nope: async () => ({}) } as never),

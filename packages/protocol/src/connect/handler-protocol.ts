@@ -17,7 +17,7 @@ import {
   FLAG_END_STREAM,
   readEnvelopes,
 } from "../envelope.js";
-import { createHandlerContext } from "../handler-context.js";
+import { createHandlerContext, withContext } from "../handler-context.js";
 import type { HandlerContext } from "../handler-types.js";
 import { raceAbort } from "../http-body.js";
 import type { ServerRequest, ServerResponse, UniversalHandler } from "../http.js";
@@ -112,7 +112,14 @@ function startCall(
   } catch (e) {
     failure = e;
   }
-  const call = createCallSignal(req.signal, failure === undefined ? timeoutMs : undefined);
+  // Unary calls end with their one response: without a timeout they can run
+  // on the request's own signal. Streams need their own to stop the handler
+  // when the client stops reading.
+  const call = createCallSignal(
+    req.signal,
+    failure === undefined ? timeoutMs : undefined,
+    config.method.methodKind !== "unary",
+  );
   const context = createHandlerContext({
     service: config.service,
     method: config.method,
@@ -182,17 +189,22 @@ function createUnaryHandler(
       const { input, output } = config.serializers(codec);
       const message = input.parse(bytes);
       const res = (await raceAbort(
-        config.call({
-          stream: false,
-          side: "server",
-          service,
-          method,
-          url: req.path,
-          header: req.headers,
-          signal: call.signal,
-          timeoutMs: start.timeoutMs,
-          message,
-        }),
+        config.call(
+          withContext(
+            {
+              stream: false,
+              side: "server",
+              service,
+              method,
+              url: req.path,
+              header: req.headers,
+              signal: call.signal,
+              timeoutMs: start.timeoutMs,
+              message,
+            },
+            start.context,
+          ),
+        ),
         call.signal,
       )) as UnaryResponse;
       let body = output.serialize(res.message as Message);
@@ -212,7 +224,7 @@ function createUnaryHandler(
         context = e.context;
         e = e.cause;
       }
-      const err = ConnectError.from(e, Code.Internal);
+      const err = ConnectError.from(e);
       const headers = new Metadata(context?.responseHeaders);
       headers.merge(err.metadata);
       headers.set("content-type", "application/json");
@@ -298,29 +310,32 @@ function createStreamHandler(
       }
       response = await raceAbort(
         config.call(
-          kind === "server_streaming"
-            ? {
-                stream: false,
-                side: "server",
-                service,
-                method,
-                url: req.path,
-                header: req.headers,
-                signal,
-                timeoutMs: start.timeoutMs,
-                message: message as Message,
-              }
-            : {
-                stream: true,
-                side: "server",
-                service,
-                method,
-                url: req.path,
-                header: req.headers,
-                signal,
-                timeoutMs: start.timeoutMs,
-                message: message as AsyncIterable<Message>,
-              },
+          withContext(
+            kind === "server_streaming"
+              ? {
+                  stream: false,
+                  side: "server",
+                  service,
+                  method,
+                  url: req.path,
+                  header: req.headers,
+                  signal,
+                  timeoutMs: start.timeoutMs,
+                  message: message as Message,
+                }
+              : {
+                  stream: true,
+                  side: "server",
+                  service,
+                  method,
+                  url: req.path,
+                  header: req.headers,
+                  signal,
+                  timeoutMs: start.timeoutMs,
+                  message: message as AsyncIterable<Message>,
+                },
+            start.context,
+          ),
         ),
         signal,
       );
@@ -337,7 +352,7 @@ function createStreamHandler(
         context = e.context;
         e = e.cause;
       }
-      const err = ConnectError.from(e, Code.Internal);
+      const err = ConnectError.from(e);
       headers.merge(context?.responseHeaders ?? new Metadata());
       const body = await endFrame(context?.responseTrailers ?? new Metadata(), err);
       closeIterator(rest);
@@ -364,7 +379,7 @@ function createStreamHandler(
             }
           }
         } catch (e) {
-          error = ConnectError.from(e, Code.Internal);
+          error = ConnectError.from(e);
         }
         yield await endFrame(trailer, error);
         finished = true;
