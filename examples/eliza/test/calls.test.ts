@@ -108,6 +108,28 @@ test("a deadline shorter than the introduction ends it with deadline_exceeded", 
   }
 });
 
+test("Say has no side effects, so with useHttpGet it goes out as a Connect GET", async () => {
+  const inner = h2();
+  const methods: string[] = [];
+  // The real transport, with a note of each request's HTTP method.
+  const recording: Transport = {
+    baseUrl: inner.baseUrl,
+    httpVersion: inner.httpVersion,
+    fullDuplex: inner.fullDuplex,
+    request(request) {
+      methods.push(request.method);
+      return inner.request(request);
+    },
+    close: () => inner.close(),
+  };
+  const client = new ElizaServiceClient(recording, { useHttpGet: true });
+  const res = await client.say({ sentence: "I feel fine" });
+  assert.match(res.sentence, "fine");
+  // Pontificate is a stream, so it is a POST whatever the option says.
+  await client.pontificate([{ sentence: "one" }]);
+  assert.equal(methods, ["GET", "POST"]);
+});
+
 function h2Of(baseUrl: string): Transport {
   const t = createHttp2Transport({ baseUrl });
   transports.push(t);

@@ -7,16 +7,14 @@ import { runtimeSymbols } from "./runtime-symbols.js";
 import { serviceNames } from "./service-names.js";
 
 /**
- * Writes `<name>_connect.ts` (or `.js`, or `.d.ts`, after the target) for every requested file that declares a service:
- * per service a client class, an implementation interface and a registration
- * function. Files without services produce nothing. The output depends only
- * on the request, so the same input gives byte-identical files.
+ * Writes `<name>_connect.ts` (or `.js`, or `.d.ts`, after the target) for
+ * every requested file: per service a client class, an implementation
+ * interface and a registration function. A file without services gets only the header, which protoplugin
+ * drops unless `keep_empty_files` is set. The output depends only on the
+ * request, so the same input gives byte-identical files.
  */
 export function generate(schema: Schema, target: Target): void {
   for (const file of schema.files) {
-    if (file.services.length === 0) {
-      continue;
-    }
     const f = schema.generateFile(`${file.name}_connect.${target === "dts" ? "d.ts" : target}`);
     f.preamble(file);
     const rt = runtimeSymbols(f);

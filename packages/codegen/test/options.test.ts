@@ -63,6 +63,17 @@ test("ts_nocheck and elide_plugin_version change the header", async () => {
   );
 });
 
+test("keep_empty_files=true writes a header-only file for protos without services", async () => {
+  const files = await runPlugin(protoDir, "target=ts,keep_empty_files=true");
+  const common = files.get("example/common/v1/common_connect.ts");
+  assert.ok(common !== undefined);
+  assert.match(common, "// @generated from file example/common/v1/common.proto");
+  assert.not.match(common, "import");
+  assert.not.ok(
+    (await runPlugin(protoDir, "target=ts")).has("example/common/v1/common_connect.ts"),
+  );
+});
+
 test("an unknown option is an error, not silently ignored", async () => {
   let message = "";
   try {
