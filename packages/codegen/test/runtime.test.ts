@@ -107,8 +107,8 @@ test("RPCs with clashing names reach the right methods", async () => {
   // Not implemented, so unimplemented: the name reached the server intact.
   const say = await client.callSay$({});
   assert.is(say.error?.code, Code.Unimplemented);
-  const toString = await client.callToString({});
-  assert.is(toString.error?.code, Code.Unimplemented);
+  const stringified = await client.callToString({});
+  assert.is(stringified.error?.code, Code.Unimplemented);
   // The client is not a thenable.
   assert.is(await Promise.resolve(client), client);
   assert.ok(await new DeleteClient(transport).delete({}));
