@@ -106,10 +106,11 @@ test("error JSON is read leniently", async () => {
   const cases: [number, string, Code, string, number][] = [
     [503, '{"code":"not_found","message":"m","extra":{"x":1}}', Code.NotFound, "m", 0],
     [503, '{"code":"bogus","message":"m"}', Code.Unavailable, "m", 0],
-    [429, '{"message":"no code"}', Code.Unavailable, "HTTP 429", 0],
+    [429, '{"message":"no code"}', Code.Unavailable, "no code", 0],
     [401, "not json at all", Code.Unauthenticated, "HTTP 401", 0],
     [500, "", Code.Unknown, "HTTP 500", 0],
-    [500, '{"code":null}', Code.Unknown, "HTTP 500", 0],
+    [401, '{"code":null,"message":"oops"}', Code.Unauthenticated, "oops", 0],
+    [500, "null", Code.Unknown, "HTTP 500", 0],
     [500, "[1,2]", Code.Unknown, "HTTP 500", 0],
     [
       400,
@@ -139,9 +140,21 @@ test("error JSON is read leniently", async () => {
   assert.is(err.details[1]!.type, "g.H");
 });
 
-test("a 200 unary response with the wrong content type is internal", async () => {
+test("a 200 response in a foreign content type is unknown, in another Connect codec internal", async () => {
   const { client } = against(() => reply(200, { "content-type": "text/html" }, "<html/>"));
-  assert.is((await client.callUnary(M.unary, {})).error?.code, Code.Internal);
+  assert.is((await client.callUnary(M.unary, {})).error?.code, Code.Unknown);
+  const { client: jpeg } = against(() =>
+    reply(200, { "content-type": "image/jpeg" }, envelopes([2, "{}"])),
+  );
+  const js = jpeg.callServerStream(M.serverStream, {});
+  for await (const _ of js);
+  assert.is(js.error?.code, Code.Unknown);
+  const { client: codec } = against(() =>
+    reply(200, { "content-type": "application/connect+json" }, envelopes([2, "{}"])),
+  );
+  const cs = codec.callServerStream(M.serverStream, {});
+  for await (const _ of cs);
+  assert.is(cs.error?.code, Code.Internal);
   const { client: c2 } = against(() => reply(200, { "content-type": "application/json" }, "{}"));
   assert.is((await c2.callUnary(M.unary, {})).error?.code, Code.Internal);
   const { client: c3 } = against(() =>
@@ -217,7 +230,8 @@ test("streams: missing end-stream, bad end-stream, data after it, compressed wit
     ["end-stream not JSON", envelopes([0, ok], [2, "{nope"]), Code.Internal],
     ["end-stream array", envelopes([2, "[]"]), Code.Internal],
     ["end-stream bad metadata", envelopes([2, '{"metadata":{"a":"b"}}']), Code.Internal],
-    ["end-stream error without code", envelopes([2, '{"error":{}}']), Code.Internal],
+    ["end-stream error without code", envelopes([2, '{"error":{"message":"m"}}']), Code.Unknown],
+    ["end-stream error not an object", envelopes([2, '{"error":"bad"}']), Code.Internal],
     ["data after end-stream", envelopes([2, "{}"], [0, ok]), Code.Internal],
     ["compressed flag, no encoding", envelopes([1, ok], [2, "{}"]), Code.Internal],
     ["truncated", envelopes([0, ok]).subarray(0, 6), Code.Internal],
@@ -255,7 +269,14 @@ test("streams: missing end-stream, bad end-stream, data after it, compressed wit
   );
   const w = wrong.callServerStream(M.serverStream, {});
   for await (const _ of w);
-  assert.is(w.error?.code, Code.Internal);
+  assert.is(w.error?.code, Code.Unknown);
+  // "error": null is no error.
+  const { client: nul } = against(() =>
+    reply(200, { "content-type": "application/connect+proto" }, envelopes([2, '{"error":null}'])),
+  );
+  const n = nul.callServerStream(M.serverStream, {});
+  for await (const _ of n);
+  assert.is(n.error, undefined);
 });
 
 test("client-streaming responses must carry exactly one message", async () => {

@@ -99,15 +99,9 @@ function createUnaryCall(
     const type = parseContentType(res.headers.get("content-type"));
     if (type === undefined || type.stream || type.codec !== codec) {
       res.body.cancel();
-      throw withParts(
-        new ConnectError(
-          `protocol error: unexpected content-type "${res.headers.get("content-type") ?? ""}" in response, want "${contentType}"`,
-          Code.Internal,
-          { metadata: merged(headers, trailers) },
-        ),
-        headers,
-        trailers,
-      );
+      const err = contentTypeError(res.headers.get("content-type"), contentType, "application/");
+      err.metadata.merge(headers).merge(trailers);
+      throw withParts(err, headers, trailers);
     }
     let bytes: Uint8Array;
     try {
@@ -173,11 +167,12 @@ function createStreamCall(
     const type = parseContentType(headers.get("content-type"));
     if (type === undefined || !type.stream || type.codec !== codec) {
       res.body.cancel();
-      const err = new ConnectError(
-        `protocol error: unexpected content-type "${headers.get("content-type") ?? ""}" in response, want "${contentType}"`,
-        Code.Internal,
-        { metadata: headers },
+      const err = contentTypeError(
+        headers.get("content-type"),
+        contentType,
+        "application/connect+",
       );
+      err.metadata.merge(headers);
       throw withParts(err, headers, new Metadata());
     }
     let compression: Compression | undefined;
@@ -296,6 +291,19 @@ async function unaryError(
   }
   err ??= new ConnectError(`HTTP ${res.status}`, fallback, { metadata });
   return withParts(err, headers, trailers);
+}
+
+/**
+ * The error of a successful response in the wrong content type: `internal`
+ * for another Connect codec (a peer that misbehaves), `unknown` for anything
+ * else (most likely not a Connect server at all).
+ */
+function contentTypeError(got: string | undefined, want: string, family: string): ConnectError {
+  const code = got?.toLowerCase().startsWith(family) ? Code.Internal : Code.Unknown;
+  return new ConnectError(
+    `protocol error: unexpected content-type "${got ?? ""}" in response, want "${want}"`,
+    code,
+  );
 }
 
 /** Finds the compression a response names, which must be one the client offered. */

@@ -73,7 +73,8 @@ export function parseEndStream(
     }
   }
   let error: ConnectError | undefined;
-  if ("error" in obj) {
+  // `"error": null` is read as no error, as other implementations do.
+  if (obj.error !== undefined && obj.error !== null) {
     const all = new Metadata(headers);
     all.merge(metadata);
     error = errorFromJson(obj.error, all, Code.Unknown);

@@ -56,8 +56,7 @@ export function errorFromJson(
   if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined;
   const obj = json as Record<string, unknown>;
   const code =
-    typeof obj.code === "string" ? (codeFromString(obj.code) ?? fallbackCode) : undefined;
-  if (code === undefined) return undefined;
+    (typeof obj.code === "string" ? codeFromString(obj.code) : undefined) ?? fallbackCode;
   const message = typeof obj.message === "string" ? obj.message : "";
   const details: ErrorDetail[] = [];
   if (Array.isArray(obj.details)) {

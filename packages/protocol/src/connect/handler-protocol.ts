@@ -411,9 +411,10 @@ async function readSingle(
   const frames = decoder.push(bytes);
   decoder.end();
   if (frames.length !== 1) {
+    // Unimplemented, as gRPC answers a server-streaming call without exactly one request.
     throw new ConnectError(
       `protocol error: want exactly one request message, got ${frames.length}`,
-      Code.InvalidArgument,
+      Code.Unimplemented,
     );
   }
   return parse(await requestPayload(frames[0]!.flags, frames[0]!.data, compression, readMaxBytes));
