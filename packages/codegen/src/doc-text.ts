@@ -21,6 +21,53 @@ export function protoComments(desc: DescService | DescMethod): string {
   return parts.join("\n\n");
 }
 
+/** Width that generated prose is wrapped to, not counting the ` * ` prefix. */
+const WRAP_WIDTH = 80;
+
+/**
+ * Wraps generated prose (never proto comments, whose line breaks are the
+ * author's) so the TSDoc reads well in the file too. Each input line is
+ * wrapped on its own; continuation lines of a `@tag` line are indented.
+ */
+export function prose(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => {
+      const indent = line.startsWith("@") ? "  " : "";
+      const out: string[] = [];
+      let current = "";
+      for (const word of words(line)) {
+        const candidate = current.length === 0 ? word : `${current} ${word}`;
+        if (candidate.length > WRAP_WIDTH && current.length > 0) {
+          out.push(current);
+          current = indent + word;
+        } else {
+          current = candidate;
+        }
+      }
+      out.push(current);
+      return out.join("\n");
+    })
+    .join("\n");
+}
+
+/** Splits a line at spaces, keeping each `code span` whole so it never wraps inside. */
+function words(line: string): string[] {
+  const out: string[] = [];
+  let open = false;
+  for (const piece of line.split(" ")) {
+    if (open) {
+      out[out.length - 1] += ` ${piece}`;
+    } else {
+      out.push(piece);
+    }
+    if ((piece.split("`").length - 1) % 2 === 1) {
+      open = !open;
+    }
+  }
+  return out;
+}
+
 /** Joins paragraphs of a TSDoc block, skipping empty ones. */
 export function paragraphs(...parts: (string | undefined)[]): string {
   return parts.filter((p): p is string => p !== undefined && p.length > 0).join("\n\n");
@@ -61,12 +108,12 @@ export function idempotencyText(method: DescMethod): string | undefined {
 
 /** The `@remarks` paragraph shared by a method's client and server docs. */
 export function methodRemarks(method: DescMethod): string {
-  const sentences = [`${kindText(method)} \`${method.parent.typeName}/${method.name}\`.`];
+  const sentences = [`${kindText(method)}, served at \`/${method.parent.typeName}/${method.name}\`.`];
   const idempotency = idempotencyText(method);
   if (idempotency !== undefined) {
     sentences.push(idempotency);
   }
-  return `@remarks\n${sentences.join(" ")}`;
+  return `@remarks\n${prose(sentences.join(" "))}`;
 }
 
 /** The closing tags: where it came from, and whether it is deprecated. */

@@ -1,6 +1,6 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import type { GeneratedFile, Printable } from "@bufbuild/protoplugin";
-import { methodRemarks, paragraphs, protoComments, trailerTags } from "./doc-text.js";
+import { methodRemarks, paragraphs, prose, protoComments, trailerTags } from "./doc-text.js";
 import { type Param, printMember, type Target } from "./print-member.js";
 import type { RuntimeSymbols } from "./runtime-symbols.js";
 import type { ServiceNames } from "./service-names.js";
@@ -23,10 +23,12 @@ export function generateClient(
     f.jsDoc(
       paragraphs(
         protoComments(service),
-        `A client for \`${service.typeName}\`. Each RPC has a method that resolves to the ` +
-          "response (or iterates the responses) and rejects with a `ConnectError`, and a " +
-          "`call*` method that never throws for RPC errors and also gives the response " +
-          "headers and trailers.",
+        prose(
+          `A client for \`${service.typeName}\`. Each RPC has a method that resolves to ` +
+            "the response (or iterates the responses) and rejects with a `ConnectError`, " +
+            "and a `call*` method that never throws for RPC errors and also gives the " +
+            "response headers and trailers.",
+        ),
         trailerTags(service, service.deprecated),
       ),
     ),
@@ -46,8 +48,10 @@ export function generateClient(
   f.print();
   f.print(
     f.jsDoc(
-      "@param transport - Carries the calls, e.g. `createHttp2Transport({ baseUrl })`.\n" +
-        "@param options - Protocol, codec, compression, interceptors and limits for every call.",
+      prose(
+        "@param transport - Carries the calls, e.g. `createHttp2Transport({ baseUrl })`.\n" +
+          "@param options - Protocol, codec, compression, interceptors and limits for every call.",
+      ),
       "  ",
     ),
   );
@@ -148,11 +152,13 @@ function printHighLevel(
       paragraphs(
         protoComments(method),
         methodRemarks(method),
-        [
-          streamsRequests(method) ? requestsParamDoc : requestParamDoc,
-          optionsParamDoc,
-          returnsDoc,
-        ].join("\n"),
+        prose(
+          [
+            streamsRequests(method) ? requestsParamDoc : requestParamDoc,
+            optionsParamDoc,
+            returnsDoc,
+          ].join("\n"),
+        ),
         trailerTags(method, isDeprecated(method)),
       ),
       "  ",
@@ -193,13 +199,17 @@ function printLowLevel(
   f.print(
     f.jsDoc(
       paragraphs(
-        `Calls ${method.name} like {@link ${highRef}}, but never throws for RPC errors: ` +
-          "the outcome, with the response headers and trailers, is in the returned output.",
-        [
-          streamsRequests(method) ? requestsParamDoc : requestParamDoc,
-          optionsParamDoc,
-          returnsDoc,
-        ].join("\n"),
+        prose(
+          `Calls ${method.name} like {@link ${highRef}}, but never throws for RPC errors: ` +
+            "the outcome, with the response headers and trailers, is in the returned output.",
+        ),
+        prose(
+          [
+            streamsRequests(method) ? requestsParamDoc : requestParamDoc,
+            optionsParamDoc,
+            returnsDoc,
+          ].join("\n"),
+        ),
         trailerTags(method, isDeprecated(method)),
       ),
       "  ",

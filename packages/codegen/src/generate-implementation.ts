@@ -1,6 +1,6 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import type { GeneratedFile, Printable } from "@bufbuild/protoplugin";
-import { methodRemarks, paragraphs, protoComments, trailerTags } from "./doc-text.js";
+import { methodRemarks, paragraphs, prose, protoComments, trailerTags } from "./doc-text.js";
 import { printMember, type Target } from "./print-member.js";
 import type { RuntimeSymbols } from "./runtime-symbols.js";
 import type { ServiceNames } from "./service-names.js";
@@ -30,10 +30,14 @@ export function generateImplementation(
   f.print(
     f.jsDoc(
       paragraphs(
-        `Registers an implementation of \`${service.typeName}\` for the server adapters of ` +
-          "`@connect-ts/server`. Methods left out answer `unimplemented`.",
-        "@param implementation - The methods to serve: an object literal, or a class " +
-          "instance (its methods are bound to it, so `this` works in them).",
+        prose(
+          `Registers an implementation of \`${service.typeName}\` for the server adapters ` +
+            "of `@connect-ts/server`. Methods left out answer `unimplemented`.",
+        ),
+        prose(
+          "@param implementation - The methods to serve: an object literal, or a class " +
+            "instance (its methods are bound to it, so `this` works in them).",
+        ),
         trailerTags(service, service.deprecated),
       ),
     ),
@@ -74,11 +78,13 @@ function printInterface(
     f.jsDoc(
       paragraphs(
         protoComments(service),
-        `What an implementation of \`${service.typeName}\` provides: one method per RPC. ` +
-          `Pass it (or a part of it) to {@link ${names.register}} and mount the result on a ` +
-          "server; RPCs left out answer `unimplemented`. A method fails the call by throwing " +
-          "a `ConnectError` (any other error becomes `internal`); a streaming method ends " +
-          "its stream with an error by throwing after what it has yielded.",
+        prose(
+          `What an implementation of \`${service.typeName}\` provides: one method per RPC. ` +
+            `Pass it (or a part of it) to {@link ${names.register}} and mount the result on ` +
+            "a server; RPCs left out answer `unimplemented`. A method fails the call by " +
+            "throwing a `ConnectError` (any other error becomes `internal`); a streaming " +
+            "method ends its stream with an error by throwing after what it has yielded.",
+        ),
         trailerTags(service, service.deprecated),
       ),
     ),
@@ -144,7 +150,7 @@ function printMethod(f: GeneratedFile, method: DescMethod, rt: RuntimeSymbols): 
       paragraphs(
         protoComments(method),
         methodRemarks(method),
-        [requestDoc, contextParam, returnsDoc].join("\n"),
+        prose([requestDoc, contextParam, returnsDoc].join("\n")),
         trailerTags(method, method.deprecated || method.parent.deprecated),
       ),
       "  ",

@@ -88,8 +88,8 @@ test("deprecated RPCs and services are marked @deprecated", async () => {
 
 test("idempotency levels are documented and reach the method descriptors", async () => {
   const kinds = (await generated()).get("ts/example/v1/kinds_connect.ts")!;
-  assert.match(kinds, "No side effects (`NO_SIDE_EFFECTS`): eligible for Connect GET");
-  assert.match(kinds, "Idempotent (`IDEMPOTENT`): safe to retry.");
+  assert.match(kinds, "(`NO_SIDE_EFFECTS`): eligible for Connect GET when the client enables");
+  assert.match(kinds, "Idempotent (`IDEMPOTENT`):\n   * safe to retry.");
   const url = (path: string) => pathToFileURL(join(goldenDir, path)).href;
   const { KindsService } = (await import(
     url("ts/example/v1/kinds_pb.ts")

@@ -14,7 +14,10 @@ import { ElizaService } from "./eliza_pb.js";
 /**
  * ElizaService answers what you tell it, the way a Rogerian therapist might.
  *
- * A client for `eliza.v1.ElizaService`. Each RPC has a method that resolves to the response (or iterates the responses) and rejects with a `ConnectError`, and a `call*` method that never throws for RPC errors and also gives the response headers and trailers.
+ * A client for `eliza.v1.ElizaService`. Each RPC has a method that resolves to the
+ * response (or iterates the responses) and rejects with a `ConnectError`, and a
+ * `call*` method that never throws for RPC errors and also gives the response
+ * headers and trailers.
  *
  * @generated from service eliza.v1.ElizaService
  */
@@ -23,7 +26,8 @@ export class ElizaServiceClient {
 
   /**
    * @param transport - Carries the calls, e.g. `createHttp2Transport({ baseUrl })`.
-   * @param options - Protocol, codec, compression, interceptors and limits for every call.
+   * @param options - Protocol, codec, compression, interceptors and limits for every
+   *   call.
    */
   constructor(transport: Transport, options?: ClientOptions) {
     this.#rpc = new RpcClient(transport, options);
@@ -33,9 +37,12 @@ export class ElizaServiceClient {
    * Say answers one sentence with one sentence.
    *
    * @remarks
-   * Unary RPC `eliza.v1.ElizaService/Say`. No side effects (`NO_SIDE_EFFECTS`): eligible for Connect GET when the client enables `useHttpGet`, and safe to retry.
+   * Unary RPC, served at `/eliza.v1.ElizaService/Say`. No side effects
+   * (`NO_SIDE_EFFECTS`): eligible for Connect GET when the client enables
+   * `useHttpGet`, and safe to retry.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -46,11 +53,14 @@ export class ElizaServiceClient {
   }
 
   /**
-   * Calls Say like {@link ElizaServiceClient.say}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Say like {@link ElizaServiceClient.say}, but never throws for RPC errors:
+   * the outcome, with the response headers and trailers, is in the returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc eliza.v1.ElizaService.Say
    */
@@ -63,11 +73,13 @@ export class ElizaServiceClient {
    * over HTTP/2 the answers arrive while you are still talking.
    *
    * @remarks
-   * Bidirectional-streaming RPC `eliza.v1.ElizaService/Converse`.
+   * Bidirectional-streaming RPC, served at `/eliza.v1.ElizaService/Converse`.
    *
-   * @param requests - The requests, as an async or sync iterable of messages or init objects; the request stream ends when it does.
+   * @param requests - The requests, as an async or sync iterable of messages or init
+   *   objects; the request stream ends when it does.
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The responses; iteration throws a `ConnectError` if the call fails. Over HTTP/2 they arrive while requests are still being sent.
+   * @returns The responses; iteration throws a `ConnectError` if the call fails.
+   *   Over HTTP/2 they arrive while requests are still being sent.
    *
    * @generated from rpc eliza.v1.ElizaService.Converse
    */
@@ -76,11 +88,16 @@ export class ElizaServiceClient {
   }
 
   /**
-   * Calls Converse like {@link ElizaServiceClient.converse}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Converse like {@link ElizaServiceClient.converse}, but never throws for
+   * RPC errors: the outcome, with the response headers and trailers, is in the
+   * returned output.
    *
-   * @param requests - The requests, as an async or sync iterable of messages or init objects; the request stream ends when it does.
+   * @param requests - The requests, as an async or sync iterable of messages or init
+   *   objects; the request stream ends when it does.
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: iterate it for the responses, then read `error` and `trailers`; `headers` fill in as the response arrives. Close it (or `await using` it) to stop early.
+   * @returns The output: iterate it for the responses, then read `error` and
+   *   `trailers`; `headers` fill in as the response arrives. Close it (or
+   *   `await using` it) to stop early.
    *
    * @generated from rpc eliza.v1.ElizaService.Converse
    */
@@ -92,11 +109,13 @@ export class ElizaServiceClient {
    * Introduce answers your name with a few sentences about Eliza.
    *
    * @remarks
-   * Server-streaming RPC `eliza.v1.ElizaService/Introduce`.
+   * Server-streaming RPC, served at `/eliza.v1.ElizaService/Introduce`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The responses; iteration throws a `ConnectError` if the call fails. Breaking out of the loop cancels the call.
+   * @returns The responses; iteration throws a `ConnectError` if the call fails.
+   *   Breaking out of the loop cancels the call.
    *
    * @generated from rpc eliza.v1.ElizaService.Introduce
    */
@@ -105,11 +124,16 @@ export class ElizaServiceClient {
   }
 
   /**
-   * Calls Introduce like {@link ElizaServiceClient.introduce}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Introduce like {@link ElizaServiceClient.introduce}, but never throws for
+   * RPC errors: the outcome, with the response headers and trailers, is in the
+   * returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: iterate it for the responses, then read `error` and `trailers`; `headers` fill in as the response arrives. Close it (or `await using` it) to stop early.
+   * @returns The output: iterate it for the responses, then read `error` and
+   *   `trailers`; `headers` fill in as the response arrives. Close it (or
+   *   `await using` it) to stop early.
    *
    * @generated from rpc eliza.v1.ElizaService.Introduce
    */
@@ -121,9 +145,10 @@ export class ElizaServiceClient {
    * Pontificate listens to everything you have to say, then answers once.
    *
    * @remarks
-   * Client-streaming RPC `eliza.v1.ElizaService/Pontificate`.
+   * Client-streaming RPC, served at `/eliza.v1.ElizaService/Pontificate`.
    *
-   * @param requests - The requests, as an async or sync iterable of messages or init objects; the request stream ends when it does.
+   * @param requests - The requests, as an async or sync iterable of messages or init
+   *   objects; the request stream ends when it does.
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -134,11 +159,15 @@ export class ElizaServiceClient {
   }
 
   /**
-   * Calls Pontificate like {@link ElizaServiceClient.pontificate}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Pontificate like {@link ElizaServiceClient.pontificate}, but never throws
+   * for RPC errors: the outcome, with the response headers and trailers, is in the
+   * returned output.
    *
-   * @param requests - The requests, as an async or sync iterable of messages or init objects; the request stream ends when it does.
+   * @param requests - The requests, as an async or sync iterable of messages or init
+   *   objects; the request stream ends when it does.
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc eliza.v1.ElizaService.Pontificate
    */
@@ -150,7 +179,11 @@ export class ElizaServiceClient {
 /**
  * ElizaService answers what you tell it, the way a Rogerian therapist might.
  *
- * What an implementation of `eliza.v1.ElizaService` provides: one method per RPC. Pass it (or a part of it) to {@link elizaService} and mount the result on a server; RPCs left out answer `unimplemented`. A method fails the call by throwing a `ConnectError` (any other error becomes `internal`); a streaming method ends its stream with an error by throwing after what it has yielded.
+ * What an implementation of `eliza.v1.ElizaService` provides: one method per RPC.
+ * Pass it (or a part of it) to {@link elizaService} and mount the result on a
+ * server; RPCs left out answer `unimplemented`. A method fails the call by
+ * throwing a `ConnectError` (any other error becomes `internal`); a streaming
+ * method ends its stream with an error by throwing after what it has yielded.
  *
  * @generated from service eliza.v1.ElizaService
  */
@@ -159,10 +192,14 @@ export interface ElizaServiceImplementation {
    * Say answers one sentence with one sentence.
    *
    * @remarks
-   * Unary RPC `eliza.v1.ElizaService/Say`. No side effects (`NO_SIDE_EFFECTS`): eligible for Connect GET when the client enables `useHttpGet`, and safe to retry.
+   * Unary RPC, served at `/eliza.v1.ElizaService/Say`. No side effects
+   * (`NO_SIDE_EFFECTS`): eligible for Connect GET when the client enables
+   * `useHttpGet`, and safe to retry.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc eliza.v1.ElizaService.Say
@@ -174,11 +211,15 @@ export interface ElizaServiceImplementation {
    * over HTTP/2 the answers arrive while you are still talking.
    *
    * @remarks
-   * Bidirectional-streaming RPC `eliza.v1.ElizaService/Converse`.
+   * Bidirectional-streaming RPC, served at `/eliza.v1.ElizaService/Converse`.
    *
-   * @param requests - The request messages as they arrive; over HTTP/2 responses can be yielded before the client has finished sending.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
-   * @returns The responses, typically from an `async function*`; each is sent as it is yielded.
+   * @param requests - The request messages as they arrive; over HTTP/2 responses can
+   *   be yielded before the client has finished sending.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @returns The responses, typically from an `async function*`; each is sent as it
+   *   is yielded.
    *
    * @generated from rpc eliza.v1.ElizaService.Converse
    */
@@ -188,11 +229,14 @@ export interface ElizaServiceImplementation {
    * Introduce answers your name with a few sentences about Eliza.
    *
    * @remarks
-   * Server-streaming RPC `eliza.v1.ElizaService/Introduce`.
+   * Server-streaming RPC, served at `/eliza.v1.ElizaService/Introduce`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
-   * @returns The responses, typically from an `async function*`; each is sent as it is yielded.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @returns The responses, typically from an `async function*`; each is sent as it
+   *   is yielded.
    *
    * @generated from rpc eliza.v1.ElizaService.Introduce
    */
@@ -202,10 +246,13 @@ export interface ElizaServiceImplementation {
    * Pontificate listens to everything you have to say, then answers once.
    *
    * @remarks
-   * Client-streaming RPC `eliza.v1.ElizaService/Pontificate`.
+   * Client-streaming RPC, served at `/eliza.v1.ElizaService/Pontificate`.
    *
-   * @param requests - The request messages as they arrive; iteration ends when the client has sent its last.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param requests - The request messages as they arrive; iteration ends when the
+   *   client has sent its last.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc eliza.v1.ElizaService.Pontificate
@@ -214,9 +261,11 @@ export interface ElizaServiceImplementation {
 }
 
 /**
- * Registers an implementation of `eliza.v1.ElizaService` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
+ * Registers an implementation of `eliza.v1.ElizaService` for the server adapters
+ * of `@connect-ts/server`. Methods left out answer `unimplemented`.
  *
- * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
+ * @param implementation - The methods to serve: an object literal, or a class
+ *   instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service eliza.v1.ElizaService
  */

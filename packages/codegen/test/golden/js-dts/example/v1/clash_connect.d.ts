@@ -9,7 +9,10 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ClashRequest, ClashRequestSchema, ClashServiceClient as ClashServiceClient$1, ClashServiceClientSchema } from "./clash_pb.js";
 
 /**
- * A client for `example.v1.ClashService`. Each RPC has a method that resolves to the response (or iterates the responses) and rejects with a `ConnectError`, and a `call*` method that never throws for RPC errors and also gives the response headers and trailers.
+ * A client for `example.v1.ClashService`. Each RPC has a method that resolves to
+ * the response (or iterates the responses) and rejects with a `ConnectError`, and
+ * a `call*` method that never throws for RPC errors and also gives the response
+ * headers and trailers.
  *
  * @generated from service example.v1.ClashService
  */
@@ -18,7 +21,8 @@ export declare class ClashServiceClient {
 
   /**
    * @param transport - Carries the calls, e.g. `createHttp2Transport({ baseUrl })`.
-   * @param options - Protocol, codec, compression, interceptors and limits for every call.
+   * @param options - Protocol, codec, compression, interceptors and limits for every
+   *   call.
    */
   constructor(transport: Transport, options?: ClientOptions);
 
@@ -26,9 +30,10 @@ export declare class ClashServiceClient {
    * A class cannot have a method called constructor.
    *
    * @remarks
-   * Unary RPC `example.v1.ClashService/Constructor`.
+   * Unary RPC, served at `/example.v1.ClashService/Constructor`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -37,11 +42,15 @@ export declare class ClashServiceClient {
   constructor$(request: MessageInitShape<typeof ClashRequestSchema>, options?: CallOptions): Promise<ClashRequest>;
 
   /**
-   * Calls Constructor like {@link ClashServiceClient.constructor$}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Constructor like {@link ClashServiceClient.constructor$}, but never throws
+   * for RPC errors: the outcome, with the response headers and trailers, is in the
+   * returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.ClashService.Constructor
    */
@@ -49,9 +58,10 @@ export declare class ClashServiceClient {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.ClashService/Delete`.
+   * Unary RPC, served at `/example.v1.ClashService/Delete`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -60,11 +70,15 @@ export declare class ClashServiceClient {
   delete(request: MessageInitShape<typeof ClashRequestSchema>, options?: CallOptions): Promise<ClashRequest>;
 
   /**
-   * Calls Delete like {@link ClashServiceClient.delete}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Delete like {@link ClashServiceClient.delete}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.ClashService.Delete
    */
@@ -74,9 +88,10 @@ export declare class ClashServiceClient {
    * A client with a `then` method would be mistaken for a promise.
    *
    * @remarks
-   * Unary RPC `example.v1.ClashService/Then`.
+   * Unary RPC, served at `/example.v1.ClashService/Then`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -85,11 +100,15 @@ export declare class ClashServiceClient {
   then$(request: MessageInitShape<typeof ClashRequestSchema>, options?: CallOptions): Promise<ClashRequest>;
 
   /**
-   * Calls Then like {@link ClashServiceClient.then$}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Then like {@link ClashServiceClient.then$}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.ClashService.Then
    */
@@ -97,9 +116,10 @@ export declare class ClashServiceClient {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.ClashService/ToString`.
+   * Unary RPC, served at `/example.v1.ClashService/ToString`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -108,11 +128,15 @@ export declare class ClashServiceClient {
   toString$(request: MessageInitShape<typeof ClashRequestSchema>, options?: CallOptions): Promise<ClashRequest>;
 
   /**
-   * Calls ToString like {@link ClashServiceClient.toString$}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls ToString like {@link ClashServiceClient.toString$}, but never throws for
+   * RPC errors: the outcome, with the response headers and trailers, is in the
+   * returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.ClashService.ToString
    */
@@ -120,9 +144,10 @@ export declare class ClashServiceClient {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.ClashService/ValueOf`.
+   * Unary RPC, served at `/example.v1.ClashService/ValueOf`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -131,11 +156,15 @@ export declare class ClashServiceClient {
   valueOf$(request: MessageInitShape<typeof ClashRequestSchema>, options?: CallOptions): Promise<ClashRequest>;
 
   /**
-   * Calls ValueOf like {@link ClashServiceClient.valueOf$}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls ValueOf like {@link ClashServiceClient.valueOf$}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.ClashService.ValueOf
    */
@@ -143,22 +172,29 @@ export declare class ClashServiceClient {
 
   /**
    * @remarks
-   * Server-streaming RPC `example.v1.ClashService/Class`.
+   * Server-streaming RPC, served at `/example.v1.ClashService/Class`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The responses; iteration throws a `ConnectError` if the call fails. Breaking out of the loop cancels the call.
+   * @returns The responses; iteration throws a `ConnectError` if the call fails.
+   *   Breaking out of the loop cancels the call.
    *
    * @generated from rpc example.v1.ClashService.Class
    */
   class(request: MessageInitShape<typeof ClashRequestSchema>, options?: CallOptions): AsyncIterable<ClashRequest>;
 
   /**
-   * Calls Class like {@link ClashServiceClient.class}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Class like {@link ClashServiceClient.class}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: iterate it for the responses, then read `error` and `trailers`; `headers` fill in as the response arrives. Close it (or `await using` it) to stop early.
+   * @returns The output: iterate it for the responses, then read `error` and
+   *   `trailers`; `headers` fill in as the response arrives. Close it (or
+   *   `await using` it) to stop early.
    *
    * @generated from rpc example.v1.ClashService.Class
    */
@@ -166,9 +202,10 @@ export declare class ClashServiceClient {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.ClashService/Say`.
+   * Unary RPC, served at `/example.v1.ClashService/Say`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -177,11 +214,14 @@ export declare class ClashServiceClient {
   say(request: MessageInitShape<typeof ClashRequestSchema>, options?: CallOptions): Promise<ClashRequest>;
 
   /**
-   * Calls Say like {@link ClashServiceClient.say}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Say like {@link ClashServiceClient.say}, but never throws for RPC errors:
+   * the outcome, with the response headers and trailers, is in the returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.ClashService.Say
    */
@@ -191,9 +231,10 @@ export declare class ClashServiceClient {
    * Its low-level name would be the same as Say's.
    *
    * @remarks
-   * Unary RPC `example.v1.ClashService/CallSay`.
+   * Unary RPC, served at `/example.v1.ClashService/CallSay`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -202,11 +243,15 @@ export declare class ClashServiceClient {
   callSay(request: MessageInitShape<typeof ClashRequestSchema>, options?: CallOptions): Promise<ClashServiceClient$1>;
 
   /**
-   * Calls CallSay like {@link ClashServiceClient.callSay}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls CallSay like {@link ClashServiceClient.callSay}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.ClashService.CallSay
    */
@@ -214,7 +259,11 @@ export declare class ClashServiceClient {
 }
 
 /**
- * What an implementation of `example.v1.ClashService` provides: one method per RPC. Pass it (or a part of it) to {@link clashService} and mount the result on a server; RPCs left out answer `unimplemented`. A method fails the call by throwing a `ConnectError` (any other error becomes `internal`); a streaming method ends its stream with an error by throwing after what it has yielded.
+ * What an implementation of `example.v1.ClashService` provides: one method per
+ * RPC. Pass it (or a part of it) to {@link clashService} and mount the result on a
+ * server; RPCs left out answer `unimplemented`. A method fails the call by
+ * throwing a `ConnectError` (any other error becomes `internal`); a streaming
+ * method ends its stream with an error by throwing after what it has yielded.
  *
  * @generated from service example.v1.ClashService
  */
@@ -223,10 +272,12 @@ export interface ClashServiceImplementation {
    * A class cannot have a method called constructor.
    *
    * @remarks
-   * Unary RPC `example.v1.ClashService/Constructor`.
+   * Unary RPC, served at `/example.v1.ClashService/Constructor`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.v1.ClashService.Constructor
@@ -235,10 +286,12 @@ export interface ClashServiceImplementation {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.ClashService/Delete`.
+   * Unary RPC, served at `/example.v1.ClashService/Delete`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.v1.ClashService.Delete
@@ -249,10 +302,12 @@ export interface ClashServiceImplementation {
    * A client with a `then` method would be mistaken for a promise.
    *
    * @remarks
-   * Unary RPC `example.v1.ClashService/Then`.
+   * Unary RPC, served at `/example.v1.ClashService/Then`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.v1.ClashService.Then
@@ -261,10 +316,12 @@ export interface ClashServiceImplementation {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.ClashService/ToString`.
+   * Unary RPC, served at `/example.v1.ClashService/ToString`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.v1.ClashService.ToString
@@ -273,10 +330,12 @@ export interface ClashServiceImplementation {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.ClashService/ValueOf`.
+   * Unary RPC, served at `/example.v1.ClashService/ValueOf`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.v1.ClashService.ValueOf
@@ -285,11 +344,14 @@ export interface ClashServiceImplementation {
 
   /**
    * @remarks
-   * Server-streaming RPC `example.v1.ClashService/Class`.
+   * Server-streaming RPC, served at `/example.v1.ClashService/Class`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
-   * @returns The responses, typically from an `async function*`; each is sent as it is yielded.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @returns The responses, typically from an `async function*`; each is sent as it
+   *   is yielded.
    *
    * @generated from rpc example.v1.ClashService.Class
    */
@@ -297,10 +359,12 @@ export interface ClashServiceImplementation {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.ClashService/Say`.
+   * Unary RPC, served at `/example.v1.ClashService/Say`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.v1.ClashService.Say
@@ -311,10 +375,12 @@ export interface ClashServiceImplementation {
    * Its low-level name would be the same as Say's.
    *
    * @remarks
-   * Unary RPC `example.v1.ClashService/CallSay`.
+   * Unary RPC, served at `/example.v1.ClashService/CallSay`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.v1.ClashService.CallSay
@@ -323,9 +389,11 @@ export interface ClashServiceImplementation {
 }
 
 /**
- * Registers an implementation of `example.v1.ClashService` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
+ * Registers an implementation of `example.v1.ClashService` for the server adapters
+ * of `@connect-ts/server`. Methods left out answer `unimplemented`.
  *
- * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
+ * @param implementation - The methods to serve: an object literal, or a class
+ *   instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service example.v1.ClashService
  */
@@ -334,7 +402,10 @@ export declare function clashService(implementation: Partial<ClashServiceImpleme
 /**
  * A service whose name is a reserved word once lower-cased.
  *
- * A client for `example.v1.Delete`. Each RPC has a method that resolves to the response (or iterates the responses) and rejects with a `ConnectError`, and a `call*` method that never throws for RPC errors and also gives the response headers and trailers.
+ * A client for `example.v1.Delete`. Each RPC has a method that resolves to the
+ * response (or iterates the responses) and rejects with a `ConnectError`, and a
+ * `call*` method that never throws for RPC errors and also gives the response
+ * headers and trailers.
  *
  * @generated from service example.v1.Delete
  */
@@ -343,15 +414,17 @@ export declare class DeleteClient {
 
   /**
    * @param transport - Carries the calls, e.g. `createHttp2Transport({ baseUrl })`.
-   * @param options - Protocol, codec, compression, interceptors and limits for every call.
+   * @param options - Protocol, codec, compression, interceptors and limits for every
+   *   call.
    */
   constructor(transport: Transport, options?: ClientOptions);
 
   /**
    * @remarks
-   * Unary RPC `example.v1.Delete/Delete`.
+   * Unary RPC, served at `/example.v1.Delete/Delete`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -360,11 +433,14 @@ export declare class DeleteClient {
   delete(request: MessageInitShape<typeof ClashRequestSchema>, options?: CallOptions): Promise<ClashRequest>;
 
   /**
-   * Calls Delete like {@link DeleteClient.delete}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Delete like {@link DeleteClient.delete}, but never throws for RPC errors:
+   * the outcome, with the response headers and trailers, is in the returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.Delete.Delete
    */
@@ -374,17 +450,23 @@ export declare class DeleteClient {
 /**
  * A service whose name is a reserved word once lower-cased.
  *
- * What an implementation of `example.v1.Delete` provides: one method per RPC. Pass it (or a part of it) to {@link delete$} and mount the result on a server; RPCs left out answer `unimplemented`. A method fails the call by throwing a `ConnectError` (any other error becomes `internal`); a streaming method ends its stream with an error by throwing after what it has yielded.
+ * What an implementation of `example.v1.Delete` provides: one method per RPC. Pass
+ * it (or a part of it) to {@link delete$} and mount the result on a server; RPCs
+ * left out answer `unimplemented`. A method fails the call by throwing a
+ * `ConnectError` (any other error becomes `internal`); a streaming method ends its
+ * stream with an error by throwing after what it has yielded.
  *
  * @generated from service example.v1.Delete
  */
 export interface DeleteImplementation {
   /**
    * @remarks
-   * Unary RPC `example.v1.Delete/Delete`.
+   * Unary RPC, served at `/example.v1.Delete/Delete`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.v1.Delete.Delete
@@ -393,9 +475,11 @@ export interface DeleteImplementation {
 }
 
 /**
- * Registers an implementation of `example.v1.Delete` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
+ * Registers an implementation of `example.v1.Delete` for the server adapters of
+ * `@connect-ts/server`. Methods left out answer `unimplemented`.
  *
- * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
+ * @param implementation - The methods to serve: an object literal, or a class
+ *   instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service example.v1.Delete
  */

@@ -8,7 +8,10 @@ import { registerService, RpcClient } from "@connect-ts/protocol";
 import { ClashService, Delete } from "./clash_pb.js";
 
 /**
- * A client for `example.v1.ClashService`. Each RPC has a method that resolves to the response (or iterates the responses) and rejects with a `ConnectError`, and a `call*` method that never throws for RPC errors and also gives the response headers and trailers.
+ * A client for `example.v1.ClashService`. Each RPC has a method that resolves to
+ * the response (or iterates the responses) and rejects with a `ConnectError`, and
+ * a `call*` method that never throws for RPC errors and also gives the response
+ * headers and trailers.
  *
  * @generated from service example.v1.ClashService
  */
@@ -17,7 +20,8 @@ export class ClashServiceClient {
 
   /**
    * @param transport - Carries the calls, e.g. `createHttp2Transport({ baseUrl })`.
-   * @param options - Protocol, codec, compression, interceptors and limits for every call.
+   * @param options - Protocol, codec, compression, interceptors and limits for every
+   *   call.
    */
   constructor(transport, options) {
     this.#rpc = new RpcClient(transport, options);
@@ -27,9 +31,10 @@ export class ClashServiceClient {
    * A class cannot have a method called constructor.
    *
    * @remarks
-   * Unary RPC `example.v1.ClashService/Constructor`.
+   * Unary RPC, served at `/example.v1.ClashService/Constructor`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -40,11 +45,15 @@ export class ClashServiceClient {
   }
 
   /**
-   * Calls Constructor like {@link ClashServiceClient.constructor$}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Constructor like {@link ClashServiceClient.constructor$}, but never throws
+   * for RPC errors: the outcome, with the response headers and trailers, is in the
+   * returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.ClashService.Constructor
    */
@@ -54,9 +63,10 @@ export class ClashServiceClient {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.ClashService/Delete`.
+   * Unary RPC, served at `/example.v1.ClashService/Delete`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -67,11 +77,15 @@ export class ClashServiceClient {
   }
 
   /**
-   * Calls Delete like {@link ClashServiceClient.delete}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Delete like {@link ClashServiceClient.delete}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.ClashService.Delete
    */
@@ -83,9 +97,10 @@ export class ClashServiceClient {
    * A client with a `then` method would be mistaken for a promise.
    *
    * @remarks
-   * Unary RPC `example.v1.ClashService/Then`.
+   * Unary RPC, served at `/example.v1.ClashService/Then`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -96,11 +111,15 @@ export class ClashServiceClient {
   }
 
   /**
-   * Calls Then like {@link ClashServiceClient.then$}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Then like {@link ClashServiceClient.then$}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.ClashService.Then
    */
@@ -110,9 +129,10 @@ export class ClashServiceClient {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.ClashService/ToString`.
+   * Unary RPC, served at `/example.v1.ClashService/ToString`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -123,11 +143,15 @@ export class ClashServiceClient {
   }
 
   /**
-   * Calls ToString like {@link ClashServiceClient.toString$}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls ToString like {@link ClashServiceClient.toString$}, but never throws for
+   * RPC errors: the outcome, with the response headers and trailers, is in the
+   * returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.ClashService.ToString
    */
@@ -137,9 +161,10 @@ export class ClashServiceClient {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.ClashService/ValueOf`.
+   * Unary RPC, served at `/example.v1.ClashService/ValueOf`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -150,11 +175,15 @@ export class ClashServiceClient {
   }
 
   /**
-   * Calls ValueOf like {@link ClashServiceClient.valueOf$}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls ValueOf like {@link ClashServiceClient.valueOf$}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.ClashService.ValueOf
    */
@@ -164,11 +193,13 @@ export class ClashServiceClient {
 
   /**
    * @remarks
-   * Server-streaming RPC `example.v1.ClashService/Class`.
+   * Server-streaming RPC, served at `/example.v1.ClashService/Class`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The responses; iteration throws a `ConnectError` if the call fails. Breaking out of the loop cancels the call.
+   * @returns The responses; iteration throws a `ConnectError` if the call fails.
+   *   Breaking out of the loop cancels the call.
    *
    * @generated from rpc example.v1.ClashService.Class
    */
@@ -177,11 +208,16 @@ export class ClashServiceClient {
   }
 
   /**
-   * Calls Class like {@link ClashServiceClient.class}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Class like {@link ClashServiceClient.class}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: iterate it for the responses, then read `error` and `trailers`; `headers` fill in as the response arrives. Close it (or `await using` it) to stop early.
+   * @returns The output: iterate it for the responses, then read `error` and
+   *   `trailers`; `headers` fill in as the response arrives. Close it (or
+   *   `await using` it) to stop early.
    *
    * @generated from rpc example.v1.ClashService.Class
    */
@@ -191,9 +227,10 @@ export class ClashServiceClient {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.ClashService/Say`.
+   * Unary RPC, served at `/example.v1.ClashService/Say`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -204,11 +241,14 @@ export class ClashServiceClient {
   }
 
   /**
-   * Calls Say like {@link ClashServiceClient.say}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Say like {@link ClashServiceClient.say}, but never throws for RPC errors:
+   * the outcome, with the response headers and trailers, is in the returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.ClashService.Say
    */
@@ -220,9 +260,10 @@ export class ClashServiceClient {
    * Its low-level name would be the same as Say's.
    *
    * @remarks
-   * Unary RPC `example.v1.ClashService/CallSay`.
+   * Unary RPC, served at `/example.v1.ClashService/CallSay`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -233,11 +274,15 @@ export class ClashServiceClient {
   }
 
   /**
-   * Calls CallSay like {@link ClashServiceClient.callSay}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls CallSay like {@link ClashServiceClient.callSay}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.ClashService.CallSay
    */
@@ -247,9 +292,11 @@ export class ClashServiceClient {
 }
 
 /**
- * Registers an implementation of `example.v1.ClashService` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
+ * Registers an implementation of `example.v1.ClashService` for the server adapters
+ * of `@connect-ts/server`. Methods left out answer `unimplemented`.
  *
- * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
+ * @param implementation - The methods to serve: an object literal, or a class
+ *   instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service example.v1.ClashService
  */
@@ -269,7 +316,10 @@ export function clashService(implementation) {
 /**
  * A service whose name is a reserved word once lower-cased.
  *
- * A client for `example.v1.Delete`. Each RPC has a method that resolves to the response (or iterates the responses) and rejects with a `ConnectError`, and a `call*` method that never throws for RPC errors and also gives the response headers and trailers.
+ * A client for `example.v1.Delete`. Each RPC has a method that resolves to the
+ * response (or iterates the responses) and rejects with a `ConnectError`, and a
+ * `call*` method that never throws for RPC errors and also gives the response
+ * headers and trailers.
  *
  * @generated from service example.v1.Delete
  */
@@ -278,7 +328,8 @@ export class DeleteClient {
 
   /**
    * @param transport - Carries the calls, e.g. `createHttp2Transport({ baseUrl })`.
-   * @param options - Protocol, codec, compression, interceptors and limits for every call.
+   * @param options - Protocol, codec, compression, interceptors and limits for every
+   *   call.
    */
   constructor(transport, options) {
     this.#rpc = new RpcClient(transport, options);
@@ -286,9 +337,10 @@ export class DeleteClient {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.Delete/Delete`.
+   * Unary RPC, served at `/example.v1.Delete/Delete`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -299,11 +351,14 @@ export class DeleteClient {
   }
 
   /**
-   * Calls Delete like {@link DeleteClient.delete}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Delete like {@link DeleteClient.delete}, but never throws for RPC errors:
+   * the outcome, with the response headers and trailers, is in the returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.Delete.Delete
    */
@@ -313,9 +368,11 @@ export class DeleteClient {
 }
 
 /**
- * Registers an implementation of `example.v1.Delete` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
+ * Registers an implementation of `example.v1.Delete` for the server adapters of
+ * `@connect-ts/server`. Methods left out answer `unimplemented`.
  *
- * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
+ * @param implementation - The methods to serve: an object literal, or a class
+ *   instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service example.v1.Delete
  */

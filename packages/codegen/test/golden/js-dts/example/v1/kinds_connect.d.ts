@@ -14,7 +14,10 @@ import type { PingRequest, PingRequestSchema, PingResponse, PingResponseSchema }
  * Its comment spans paragraphs, and it contains a sequence that would close a
  * TSDoc block early: *\/ must come out escaped.
  *
- * A client for `example.v1.KindsService`. Each RPC has a method that resolves to the response (or iterates the responses) and rejects with a `ConnectError`, and a `call*` method that never throws for RPC errors and also gives the response headers and trailers.
+ * A client for `example.v1.KindsService`. Each RPC has a method that resolves to
+ * the response (or iterates the responses) and rejects with a `ConnectError`, and
+ * a `call*` method that never throws for RPC errors and also gives the response
+ * headers and trailers.
  *
  * @generated from service example.v1.KindsService
  */
@@ -23,7 +26,8 @@ export declare class KindsServiceClient {
 
   /**
    * @param transport - Carries the calls, e.g. `createHttp2Transport({ baseUrl })`.
-   * @param options - Protocol, codec, compression, interceptors and limits for every call.
+   * @param options - Protocol, codec, compression, interceptors and limits for every
+   *   call.
    */
   constructor(transport: Transport, options?: ClientOptions);
 
@@ -31,9 +35,12 @@ export declare class KindsServiceClient {
    * Ping is unary. It reads only, so it is safe to send as a GET.
    *
    * @remarks
-   * Unary RPC `example.v1.KindsService/Ping`. No side effects (`NO_SIDE_EFFECTS`): eligible for Connect GET when the client enables `useHttpGet`, and safe to retry.
+   * Unary RPC, served at `/example.v1.KindsService/Ping`. No side effects
+   * (`NO_SIDE_EFFECTS`): eligible for Connect GET when the client enables
+   * `useHttpGet`, and safe to retry.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -42,11 +49,15 @@ export declare class KindsServiceClient {
   ping(request: MessageInitShape<typeof PingRequestSchema>, options?: CallOptions): Promise<PingResponse>;
 
   /**
-   * Calls Ping like {@link KindsServiceClient.ping}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Ping like {@link KindsServiceClient.ping}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.KindsService.Ping
    */
@@ -56,9 +67,11 @@ export declare class KindsServiceClient {
    * Put may be retried: doing it twice is the same as doing it once.
    *
    * @remarks
-   * Unary RPC `example.v1.KindsService/Put`. Idempotent (`IDEMPOTENT`): safe to retry.
+   * Unary RPC, served at `/example.v1.KindsService/Put`. Idempotent (`IDEMPOTENT`):
+   * safe to retry.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -67,11 +80,14 @@ export declare class KindsServiceClient {
   put(request: MessageInitShape<typeof PingRequestSchema>, options?: CallOptions): Promise<PingResponse>;
 
   /**
-   * Calls Put like {@link KindsServiceClient.put}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Put like {@link KindsServiceClient.put}, but never throws for RPC errors:
+   * the outcome, with the response headers and trailers, is in the returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.KindsService.Put
    */
@@ -81,22 +97,29 @@ export declare class KindsServiceClient {
    * Count answers with a stream of responses.
    *
    * @remarks
-   * Server-streaming RPC `example.v1.KindsService/Count`.
+   * Server-streaming RPC, served at `/example.v1.KindsService/Count`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The responses; iteration throws a `ConnectError` if the call fails. Breaking out of the loop cancels the call.
+   * @returns The responses; iteration throws a `ConnectError` if the call fails.
+   *   Breaking out of the loop cancels the call.
    *
    * @generated from rpc example.v1.KindsService.Count
    */
   count(request: MessageInitShape<typeof PingRequestSchema>, options?: CallOptions): AsyncIterable<PingResponse>;
 
   /**
-   * Calls Count like {@link KindsServiceClient.count}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Count like {@link KindsServiceClient.count}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: iterate it for the responses, then read `error` and `trailers`; `headers` fill in as the response arrives. Close it (or `await using` it) to stop early.
+   * @returns The output: iterate it for the responses, then read `error` and
+   *   `trailers`; `headers` fill in as the response arrives. Close it (or
+   *   `await using` it) to stop early.
    *
    * @generated from rpc example.v1.KindsService.Count
    */
@@ -106,9 +129,10 @@ export declare class KindsServiceClient {
    * Collect takes a stream of requests and answers once.
    *
    * @remarks
-   * Client-streaming RPC `example.v1.KindsService/Collect`.
+   * Client-streaming RPC, served at `/example.v1.KindsService/Collect`.
    *
-   * @param requests - The requests, as an async or sync iterable of messages or init objects; the request stream ends when it does.
+   * @param requests - The requests, as an async or sync iterable of messages or init
+   *   objects; the request stream ends when it does.
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -117,11 +141,15 @@ export declare class KindsServiceClient {
   collect(requests: RequestStream<typeof PingRequestSchema>, options?: CallOptions): Promise<PingResponse>;
 
   /**
-   * Calls Collect like {@link KindsServiceClient.collect}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Collect like {@link KindsServiceClient.collect}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param requests - The requests, as an async or sync iterable of messages or init objects; the request stream ends when it does.
+   * @param requests - The requests, as an async or sync iterable of messages or init
+   *   objects; the request stream ends when it does.
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.KindsService.Collect
    */
@@ -131,22 +159,29 @@ export declare class KindsServiceClient {
    * Chat streams both ways.
    *
    * @remarks
-   * Bidirectional-streaming RPC `example.v1.KindsService/Chat`.
+   * Bidirectional-streaming RPC, served at `/example.v1.KindsService/Chat`.
    *
-   * @param requests - The requests, as an async or sync iterable of messages or init objects; the request stream ends when it does.
+   * @param requests - The requests, as an async or sync iterable of messages or init
+   *   objects; the request stream ends when it does.
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The responses; iteration throws a `ConnectError` if the call fails. Over HTTP/2 they arrive while requests are still being sent.
+   * @returns The responses; iteration throws a `ConnectError` if the call fails.
+   *   Over HTTP/2 they arrive while requests are still being sent.
    *
    * @generated from rpc example.v1.KindsService.Chat
    */
   chat(requests: RequestStream<typeof PingRequestSchema>, options?: CallOptions): AsyncIterable<PingResponse>;
 
   /**
-   * Calls Chat like {@link KindsServiceClient.chat}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Chat like {@link KindsServiceClient.chat}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param requests - The requests, as an async or sync iterable of messages or init objects; the request stream ends when it does.
+   * @param requests - The requests, as an async or sync iterable of messages or init
+   *   objects; the request stream ends when it does.
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: iterate it for the responses, then read `error` and `trailers`; `headers` fill in as the response arrives. Close it (or `await using` it) to stop early.
+   * @returns The output: iterate it for the responses, then read `error` and
+   *   `trailers`; `headers` fill in as the response arrives. Close it (or
+   *   `await using` it) to stop early.
    *
    * @generated from rpc example.v1.KindsService.Chat
    */
@@ -156,9 +191,10 @@ export declare class KindsServiceClient {
    * Old is kept for existing callers.
    *
    * @remarks
-   * Unary RPC `example.v1.KindsService/Old`.
+   * Unary RPC, served at `/example.v1.KindsService/Old`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -168,11 +204,14 @@ export declare class KindsServiceClient {
   old(request: MessageInitShape<typeof PingRequestSchema>, options?: CallOptions): Promise<PingResponse>;
 
   /**
-   * Calls Old like {@link KindsServiceClient.old}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Old like {@link KindsServiceClient.old}, but never throws for RPC errors:
+   * the outcome, with the response headers and trailers, is in the returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.KindsService.Old
    * @deprecated
@@ -181,9 +220,10 @@ export declare class KindsServiceClient {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.KindsService/Undocumented`.
+   * Unary RPC, served at `/example.v1.KindsService/Undocumented`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -192,11 +232,15 @@ export declare class KindsServiceClient {
   undocumented(request: MessageInitShape<typeof PingRequestSchema>, options?: CallOptions): Promise<PingResponse>;
 
   /**
-   * Calls Undocumented like {@link KindsServiceClient.undocumented}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Undocumented like {@link KindsServiceClient.undocumented}, but never
+   * throws for RPC errors: the outcome, with the response headers and trailers, is
+   * in the returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.KindsService.Undocumented
    */
@@ -206,9 +250,10 @@ export declare class KindsServiceClient {
    * A trailing comment documents this one.
    *
    * @remarks
-   * Unary RPC `example.v1.KindsService/Trailing`.
+   * Unary RPC, served at `/example.v1.KindsService/Trailing`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -217,11 +262,15 @@ export declare class KindsServiceClient {
   trailing(request: MessageInitShape<typeof PingRequestSchema>, options?: CallOptions): Promise<PingResponse>;
 
   /**
-   * Calls Trailing like {@link KindsServiceClient.trailing}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Trailing like {@link KindsServiceClient.trailing}, but never throws for
+   * RPC errors: the outcome, with the response headers and trailers, is in the
+   * returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.KindsService.Trailing
    */
@@ -234,7 +283,11 @@ export declare class KindsServiceClient {
  * Its comment spans paragraphs, and it contains a sequence that would close a
  * TSDoc block early: *\/ must come out escaped.
  *
- * What an implementation of `example.v1.KindsService` provides: one method per RPC. Pass it (or a part of it) to {@link kindsService} and mount the result on a server; RPCs left out answer `unimplemented`. A method fails the call by throwing a `ConnectError` (any other error becomes `internal`); a streaming method ends its stream with an error by throwing after what it has yielded.
+ * What an implementation of `example.v1.KindsService` provides: one method per
+ * RPC. Pass it (or a part of it) to {@link kindsService} and mount the result on a
+ * server; RPCs left out answer `unimplemented`. A method fails the call by
+ * throwing a `ConnectError` (any other error becomes `internal`); a streaming
+ * method ends its stream with an error by throwing after what it has yielded.
  *
  * @generated from service example.v1.KindsService
  */
@@ -243,10 +296,14 @@ export interface KindsServiceImplementation {
    * Ping is unary. It reads only, so it is safe to send as a GET.
    *
    * @remarks
-   * Unary RPC `example.v1.KindsService/Ping`. No side effects (`NO_SIDE_EFFECTS`): eligible for Connect GET when the client enables `useHttpGet`, and safe to retry.
+   * Unary RPC, served at `/example.v1.KindsService/Ping`. No side effects
+   * (`NO_SIDE_EFFECTS`): eligible for Connect GET when the client enables
+   * `useHttpGet`, and safe to retry.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.v1.KindsService.Ping
@@ -257,10 +314,13 @@ export interface KindsServiceImplementation {
    * Put may be retried: doing it twice is the same as doing it once.
    *
    * @remarks
-   * Unary RPC `example.v1.KindsService/Put`. Idempotent (`IDEMPOTENT`): safe to retry.
+   * Unary RPC, served at `/example.v1.KindsService/Put`. Idempotent (`IDEMPOTENT`):
+   * safe to retry.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.v1.KindsService.Put
@@ -271,11 +331,14 @@ export interface KindsServiceImplementation {
    * Count answers with a stream of responses.
    *
    * @remarks
-   * Server-streaming RPC `example.v1.KindsService/Count`.
+   * Server-streaming RPC, served at `/example.v1.KindsService/Count`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
-   * @returns The responses, typically from an `async function*`; each is sent as it is yielded.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @returns The responses, typically from an `async function*`; each is sent as it
+   *   is yielded.
    *
    * @generated from rpc example.v1.KindsService.Count
    */
@@ -285,10 +348,13 @@ export interface KindsServiceImplementation {
    * Collect takes a stream of requests and answers once.
    *
    * @remarks
-   * Client-streaming RPC `example.v1.KindsService/Collect`.
+   * Client-streaming RPC, served at `/example.v1.KindsService/Collect`.
    *
-   * @param requests - The request messages as they arrive; iteration ends when the client has sent its last.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param requests - The request messages as they arrive; iteration ends when the
+   *   client has sent its last.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.v1.KindsService.Collect
@@ -299,11 +365,15 @@ export interface KindsServiceImplementation {
    * Chat streams both ways.
    *
    * @remarks
-   * Bidirectional-streaming RPC `example.v1.KindsService/Chat`.
+   * Bidirectional-streaming RPC, served at `/example.v1.KindsService/Chat`.
    *
-   * @param requests - The request messages as they arrive; over HTTP/2 responses can be yielded before the client has finished sending.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
-   * @returns The responses, typically from an `async function*`; each is sent as it is yielded.
+   * @param requests - The request messages as they arrive; over HTTP/2 responses can
+   *   be yielded before the client has finished sending.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @returns The responses, typically from an `async function*`; each is sent as it
+   *   is yielded.
    *
    * @generated from rpc example.v1.KindsService.Chat
    */
@@ -313,10 +383,12 @@ export interface KindsServiceImplementation {
    * Old is kept for existing callers.
    *
    * @remarks
-   * Unary RPC `example.v1.KindsService/Old`.
+   * Unary RPC, served at `/example.v1.KindsService/Old`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.v1.KindsService.Old
@@ -326,10 +398,12 @@ export interface KindsServiceImplementation {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.KindsService/Undocumented`.
+   * Unary RPC, served at `/example.v1.KindsService/Undocumented`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.v1.KindsService.Undocumented
@@ -340,10 +414,12 @@ export interface KindsServiceImplementation {
    * A trailing comment documents this one.
    *
    * @remarks
-   * Unary RPC `example.v1.KindsService/Trailing`.
+   * Unary RPC, served at `/example.v1.KindsService/Trailing`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.v1.KindsService.Trailing
@@ -352,9 +428,11 @@ export interface KindsServiceImplementation {
 }
 
 /**
- * Registers an implementation of `example.v1.KindsService` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
+ * Registers an implementation of `example.v1.KindsService` for the server adapters
+ * of `@connect-ts/server`. Methods left out answer `unimplemented`.
  *
- * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
+ * @param implementation - The methods to serve: an object literal, or a class
+ *   instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service example.v1.KindsService
  */
@@ -363,7 +441,10 @@ export declare function kindsService(implementation: Partial<KindsServiceImpleme
 /**
  * LegacyService is on its way out.
  *
- * A client for `example.v1.LegacyService`. Each RPC has a method that resolves to the response (or iterates the responses) and rejects with a `ConnectError`, and a `call*` method that never throws for RPC errors and also gives the response headers and trailers.
+ * A client for `example.v1.LegacyService`. Each RPC has a method that resolves to
+ * the response (or iterates the responses) and rejects with a `ConnectError`, and
+ * a `call*` method that never throws for RPC errors and also gives the response
+ * headers and trailers.
  *
  * @generated from service example.v1.LegacyService
  * @deprecated
@@ -373,15 +454,17 @@ export declare class LegacyServiceClient {
 
   /**
    * @param transport - Carries the calls, e.g. `createHttp2Transport({ baseUrl })`.
-   * @param options - Protocol, codec, compression, interceptors and limits for every call.
+   * @param options - Protocol, codec, compression, interceptors and limits for every
+   *   call.
    */
   constructor(transport: Transport, options?: ClientOptions);
 
   /**
    * @remarks
-   * Unary RPC `example.v1.LegacyService/Ping`.
+   * Unary RPC, served at `/example.v1.LegacyService/Ping`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -391,11 +474,15 @@ export declare class LegacyServiceClient {
   ping(request: MessageInitShape<typeof PingRequestSchema>, options?: CallOptions): Promise<PingResponse>;
 
   /**
-   * Calls Ping like {@link LegacyServiceClient.ping}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Ping like {@link LegacyServiceClient.ping}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.LegacyService.Ping
    * @deprecated
@@ -406,7 +493,11 @@ export declare class LegacyServiceClient {
 /**
  * LegacyService is on its way out.
  *
- * What an implementation of `example.v1.LegacyService` provides: one method per RPC. Pass it (or a part of it) to {@link legacyService} and mount the result on a server; RPCs left out answer `unimplemented`. A method fails the call by throwing a `ConnectError` (any other error becomes `internal`); a streaming method ends its stream with an error by throwing after what it has yielded.
+ * What an implementation of `example.v1.LegacyService` provides: one method per
+ * RPC. Pass it (or a part of it) to {@link legacyService} and mount the result on
+ * a server; RPCs left out answer `unimplemented`. A method fails the call by
+ * throwing a `ConnectError` (any other error becomes `internal`); a streaming
+ * method ends its stream with an error by throwing after what it has yielded.
  *
  * @generated from service example.v1.LegacyService
  * @deprecated
@@ -414,10 +505,12 @@ export declare class LegacyServiceClient {
 export interface LegacyServiceImplementation {
   /**
    * @remarks
-   * Unary RPC `example.v1.LegacyService/Ping`.
+   * Unary RPC, served at `/example.v1.LegacyService/Ping`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.v1.LegacyService.Ping
@@ -427,9 +520,11 @@ export interface LegacyServiceImplementation {
 }
 
 /**
- * Registers an implementation of `example.v1.LegacyService` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
+ * Registers an implementation of `example.v1.LegacyService` for the server
+ * adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
  *
- * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
+ * @param implementation - The methods to serve: an object literal, or a class
+ *   instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service example.v1.LegacyService
  * @deprecated

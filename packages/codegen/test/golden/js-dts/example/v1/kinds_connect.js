@@ -13,7 +13,10 @@ import { KindsService, LegacyService } from "./kinds_pb.js";
  * Its comment spans paragraphs, and it contains a sequence that would close a
  * TSDoc block early: *\/ must come out escaped.
  *
- * A client for `example.v1.KindsService`. Each RPC has a method that resolves to the response (or iterates the responses) and rejects with a `ConnectError`, and a `call*` method that never throws for RPC errors and also gives the response headers and trailers.
+ * A client for `example.v1.KindsService`. Each RPC has a method that resolves to
+ * the response (or iterates the responses) and rejects with a `ConnectError`, and
+ * a `call*` method that never throws for RPC errors and also gives the response
+ * headers and trailers.
  *
  * @generated from service example.v1.KindsService
  */
@@ -22,7 +25,8 @@ export class KindsServiceClient {
 
   /**
    * @param transport - Carries the calls, e.g. `createHttp2Transport({ baseUrl })`.
-   * @param options - Protocol, codec, compression, interceptors and limits for every call.
+   * @param options - Protocol, codec, compression, interceptors and limits for every
+   *   call.
    */
   constructor(transport, options) {
     this.#rpc = new RpcClient(transport, options);
@@ -32,9 +36,12 @@ export class KindsServiceClient {
    * Ping is unary. It reads only, so it is safe to send as a GET.
    *
    * @remarks
-   * Unary RPC `example.v1.KindsService/Ping`. No side effects (`NO_SIDE_EFFECTS`): eligible for Connect GET when the client enables `useHttpGet`, and safe to retry.
+   * Unary RPC, served at `/example.v1.KindsService/Ping`. No side effects
+   * (`NO_SIDE_EFFECTS`): eligible for Connect GET when the client enables
+   * `useHttpGet`, and safe to retry.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -45,11 +52,15 @@ export class KindsServiceClient {
   }
 
   /**
-   * Calls Ping like {@link KindsServiceClient.ping}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Ping like {@link KindsServiceClient.ping}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.KindsService.Ping
    */
@@ -61,9 +72,11 @@ export class KindsServiceClient {
    * Put may be retried: doing it twice is the same as doing it once.
    *
    * @remarks
-   * Unary RPC `example.v1.KindsService/Put`. Idempotent (`IDEMPOTENT`): safe to retry.
+   * Unary RPC, served at `/example.v1.KindsService/Put`. Idempotent (`IDEMPOTENT`):
+   * safe to retry.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -74,11 +87,14 @@ export class KindsServiceClient {
   }
 
   /**
-   * Calls Put like {@link KindsServiceClient.put}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Put like {@link KindsServiceClient.put}, but never throws for RPC errors:
+   * the outcome, with the response headers and trailers, is in the returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.KindsService.Put
    */
@@ -90,11 +106,13 @@ export class KindsServiceClient {
    * Count answers with a stream of responses.
    *
    * @remarks
-   * Server-streaming RPC `example.v1.KindsService/Count`.
+   * Server-streaming RPC, served at `/example.v1.KindsService/Count`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The responses; iteration throws a `ConnectError` if the call fails. Breaking out of the loop cancels the call.
+   * @returns The responses; iteration throws a `ConnectError` if the call fails.
+   *   Breaking out of the loop cancels the call.
    *
    * @generated from rpc example.v1.KindsService.Count
    */
@@ -103,11 +121,16 @@ export class KindsServiceClient {
   }
 
   /**
-   * Calls Count like {@link KindsServiceClient.count}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Count like {@link KindsServiceClient.count}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: iterate it for the responses, then read `error` and `trailers`; `headers` fill in as the response arrives. Close it (or `await using` it) to stop early.
+   * @returns The output: iterate it for the responses, then read `error` and
+   *   `trailers`; `headers` fill in as the response arrives. Close it (or
+   *   `await using` it) to stop early.
    *
    * @generated from rpc example.v1.KindsService.Count
    */
@@ -119,9 +142,10 @@ export class KindsServiceClient {
    * Collect takes a stream of requests and answers once.
    *
    * @remarks
-   * Client-streaming RPC `example.v1.KindsService/Collect`.
+   * Client-streaming RPC, served at `/example.v1.KindsService/Collect`.
    *
-   * @param requests - The requests, as an async or sync iterable of messages or init objects; the request stream ends when it does.
+   * @param requests - The requests, as an async or sync iterable of messages or init
+   *   objects; the request stream ends when it does.
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -132,11 +156,15 @@ export class KindsServiceClient {
   }
 
   /**
-   * Calls Collect like {@link KindsServiceClient.collect}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Collect like {@link KindsServiceClient.collect}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param requests - The requests, as an async or sync iterable of messages or init objects; the request stream ends when it does.
+   * @param requests - The requests, as an async or sync iterable of messages or init
+   *   objects; the request stream ends when it does.
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.KindsService.Collect
    */
@@ -148,11 +176,13 @@ export class KindsServiceClient {
    * Chat streams both ways.
    *
    * @remarks
-   * Bidirectional-streaming RPC `example.v1.KindsService/Chat`.
+   * Bidirectional-streaming RPC, served at `/example.v1.KindsService/Chat`.
    *
-   * @param requests - The requests, as an async or sync iterable of messages or init objects; the request stream ends when it does.
+   * @param requests - The requests, as an async or sync iterable of messages or init
+   *   objects; the request stream ends when it does.
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The responses; iteration throws a `ConnectError` if the call fails. Over HTTP/2 they arrive while requests are still being sent.
+   * @returns The responses; iteration throws a `ConnectError` if the call fails.
+   *   Over HTTP/2 they arrive while requests are still being sent.
    *
    * @generated from rpc example.v1.KindsService.Chat
    */
@@ -161,11 +191,16 @@ export class KindsServiceClient {
   }
 
   /**
-   * Calls Chat like {@link KindsServiceClient.chat}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Chat like {@link KindsServiceClient.chat}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param requests - The requests, as an async or sync iterable of messages or init objects; the request stream ends when it does.
+   * @param requests - The requests, as an async or sync iterable of messages or init
+   *   objects; the request stream ends when it does.
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: iterate it for the responses, then read `error` and `trailers`; `headers` fill in as the response arrives. Close it (or `await using` it) to stop early.
+   * @returns The output: iterate it for the responses, then read `error` and
+   *   `trailers`; `headers` fill in as the response arrives. Close it (or
+   *   `await using` it) to stop early.
    *
    * @generated from rpc example.v1.KindsService.Chat
    */
@@ -177,9 +212,10 @@ export class KindsServiceClient {
    * Old is kept for existing callers.
    *
    * @remarks
-   * Unary RPC `example.v1.KindsService/Old`.
+   * Unary RPC, served at `/example.v1.KindsService/Old`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -191,11 +227,14 @@ export class KindsServiceClient {
   }
 
   /**
-   * Calls Old like {@link KindsServiceClient.old}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Old like {@link KindsServiceClient.old}, but never throws for RPC errors:
+   * the outcome, with the response headers and trailers, is in the returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.KindsService.Old
    * @deprecated
@@ -206,9 +245,10 @@ export class KindsServiceClient {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.KindsService/Undocumented`.
+   * Unary RPC, served at `/example.v1.KindsService/Undocumented`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -219,11 +259,15 @@ export class KindsServiceClient {
   }
 
   /**
-   * Calls Undocumented like {@link KindsServiceClient.undocumented}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Undocumented like {@link KindsServiceClient.undocumented}, but never
+   * throws for RPC errors: the outcome, with the response headers and trailers, is
+   * in the returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.KindsService.Undocumented
    */
@@ -235,9 +279,10 @@ export class KindsServiceClient {
    * A trailing comment documents this one.
    *
    * @remarks
-   * Unary RPC `example.v1.KindsService/Trailing`.
+   * Unary RPC, served at `/example.v1.KindsService/Trailing`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -248,11 +293,15 @@ export class KindsServiceClient {
   }
 
   /**
-   * Calls Trailing like {@link KindsServiceClient.trailing}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Trailing like {@link KindsServiceClient.trailing}, but never throws for
+   * RPC errors: the outcome, with the response headers and trailers, is in the
+   * returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.KindsService.Trailing
    */
@@ -262,9 +311,11 @@ export class KindsServiceClient {
 }
 
 /**
- * Registers an implementation of `example.v1.KindsService` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
+ * Registers an implementation of `example.v1.KindsService` for the server adapters
+ * of `@connect-ts/server`. Methods left out answer `unimplemented`.
  *
- * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
+ * @param implementation - The methods to serve: an object literal, or a class
+ *   instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service example.v1.KindsService
  */
@@ -284,7 +335,10 @@ export function kindsService(implementation) {
 /**
  * LegacyService is on its way out.
  *
- * A client for `example.v1.LegacyService`. Each RPC has a method that resolves to the response (or iterates the responses) and rejects with a `ConnectError`, and a `call*` method that never throws for RPC errors and also gives the response headers and trailers.
+ * A client for `example.v1.LegacyService`. Each RPC has a method that resolves to
+ * the response (or iterates the responses) and rejects with a `ConnectError`, and
+ * a `call*` method that never throws for RPC errors and also gives the response
+ * headers and trailers.
  *
  * @generated from service example.v1.LegacyService
  * @deprecated
@@ -294,7 +348,8 @@ export class LegacyServiceClient {
 
   /**
    * @param transport - Carries the calls, e.g. `createHttp2Transport({ baseUrl })`.
-   * @param options - Protocol, codec, compression, interceptors and limits for every call.
+   * @param options - Protocol, codec, compression, interceptors and limits for every
+   *   call.
    */
   constructor(transport, options) {
     this.#rpc = new RpcClient(transport, options);
@@ -302,9 +357,10 @@ export class LegacyServiceClient {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.LegacyService/Ping`.
+   * Unary RPC, served at `/example.v1.LegacyService/Ping`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -316,11 +372,15 @@ export class LegacyServiceClient {
   }
 
   /**
-   * Calls Ping like {@link LegacyServiceClient.ping}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Ping like {@link LegacyServiceClient.ping}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.LegacyService.Ping
    * @deprecated
@@ -331,9 +391,11 @@ export class LegacyServiceClient {
 }
 
 /**
- * Registers an implementation of `example.v1.LegacyService` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
+ * Registers an implementation of `example.v1.LegacyService` for the server
+ * adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
  *
- * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
+ * @param implementation - The methods to serve: an object literal, or a class
+ *   instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service example.v1.LegacyService
  * @deprecated

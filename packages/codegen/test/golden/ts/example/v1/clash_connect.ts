@@ -11,7 +11,10 @@ import type { ClashRequest, ClashRequestSchema, ClashServiceClient as ClashServi
 import { ClashService, Delete } from "./clash_pb.js";
 
 /**
- * A client for `example.v1.ClashService`. Each RPC has a method that resolves to the response (or iterates the responses) and rejects with a `ConnectError`, and a `call*` method that never throws for RPC errors and also gives the response headers and trailers.
+ * A client for `example.v1.ClashService`. Each RPC has a method that resolves to
+ * the response (or iterates the responses) and rejects with a `ConnectError`, and
+ * a `call*` method that never throws for RPC errors and also gives the response
+ * headers and trailers.
  *
  * @generated from service example.v1.ClashService
  */
@@ -20,7 +23,8 @@ export class ClashServiceClient {
 
   /**
    * @param transport - Carries the calls, e.g. `createHttp2Transport({ baseUrl })`.
-   * @param options - Protocol, codec, compression, interceptors and limits for every call.
+   * @param options - Protocol, codec, compression, interceptors and limits for every
+   *   call.
    */
   constructor(transport: Transport, options?: ClientOptions) {
     this.#rpc = new RpcClient(transport, options);
@@ -30,9 +34,10 @@ export class ClashServiceClient {
    * A class cannot have a method called constructor.
    *
    * @remarks
-   * Unary RPC `example.v1.ClashService/Constructor`.
+   * Unary RPC, served at `/example.v1.ClashService/Constructor`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -43,11 +48,15 @@ export class ClashServiceClient {
   }
 
   /**
-   * Calls Constructor like {@link ClashServiceClient.constructor$}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Constructor like {@link ClashServiceClient.constructor$}, but never throws
+   * for RPC errors: the outcome, with the response headers and trailers, is in the
+   * returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.ClashService.Constructor
    */
@@ -57,9 +66,10 @@ export class ClashServiceClient {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.ClashService/Delete`.
+   * Unary RPC, served at `/example.v1.ClashService/Delete`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -70,11 +80,15 @@ export class ClashServiceClient {
   }
 
   /**
-   * Calls Delete like {@link ClashServiceClient.delete}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Delete like {@link ClashServiceClient.delete}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.ClashService.Delete
    */
@@ -86,9 +100,10 @@ export class ClashServiceClient {
    * A client with a `then` method would be mistaken for a promise.
    *
    * @remarks
-   * Unary RPC `example.v1.ClashService/Then`.
+   * Unary RPC, served at `/example.v1.ClashService/Then`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -99,11 +114,15 @@ export class ClashServiceClient {
   }
 
   /**
-   * Calls Then like {@link ClashServiceClient.then$}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Then like {@link ClashServiceClient.then$}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.ClashService.Then
    */
@@ -113,9 +132,10 @@ export class ClashServiceClient {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.ClashService/ToString`.
+   * Unary RPC, served at `/example.v1.ClashService/ToString`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -126,11 +146,15 @@ export class ClashServiceClient {
   }
 
   /**
-   * Calls ToString like {@link ClashServiceClient.toString$}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls ToString like {@link ClashServiceClient.toString$}, but never throws for
+   * RPC errors: the outcome, with the response headers and trailers, is in the
+   * returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.ClashService.ToString
    */
@@ -140,9 +164,10 @@ export class ClashServiceClient {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.ClashService/ValueOf`.
+   * Unary RPC, served at `/example.v1.ClashService/ValueOf`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -153,11 +178,15 @@ export class ClashServiceClient {
   }
 
   /**
-   * Calls ValueOf like {@link ClashServiceClient.valueOf$}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls ValueOf like {@link ClashServiceClient.valueOf$}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.ClashService.ValueOf
    */
@@ -167,11 +196,13 @@ export class ClashServiceClient {
 
   /**
    * @remarks
-   * Server-streaming RPC `example.v1.ClashService/Class`.
+   * Server-streaming RPC, served at `/example.v1.ClashService/Class`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The responses; iteration throws a `ConnectError` if the call fails. Breaking out of the loop cancels the call.
+   * @returns The responses; iteration throws a `ConnectError` if the call fails.
+   *   Breaking out of the loop cancels the call.
    *
    * @generated from rpc example.v1.ClashService.Class
    */
@@ -180,11 +211,16 @@ export class ClashServiceClient {
   }
 
   /**
-   * Calls Class like {@link ClashServiceClient.class}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Class like {@link ClashServiceClient.class}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: iterate it for the responses, then read `error` and `trailers`; `headers` fill in as the response arrives. Close it (or `await using` it) to stop early.
+   * @returns The output: iterate it for the responses, then read `error` and
+   *   `trailers`; `headers` fill in as the response arrives. Close it (or
+   *   `await using` it) to stop early.
    *
    * @generated from rpc example.v1.ClashService.Class
    */
@@ -194,9 +230,10 @@ export class ClashServiceClient {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.ClashService/Say`.
+   * Unary RPC, served at `/example.v1.ClashService/Say`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -207,11 +244,14 @@ export class ClashServiceClient {
   }
 
   /**
-   * Calls Say like {@link ClashServiceClient.say}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Say like {@link ClashServiceClient.say}, but never throws for RPC errors:
+   * the outcome, with the response headers and trailers, is in the returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.ClashService.Say
    */
@@ -223,9 +263,10 @@ export class ClashServiceClient {
    * Its low-level name would be the same as Say's.
    *
    * @remarks
-   * Unary RPC `example.v1.ClashService/CallSay`.
+   * Unary RPC, served at `/example.v1.ClashService/CallSay`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -236,11 +277,15 @@ export class ClashServiceClient {
   }
 
   /**
-   * Calls CallSay like {@link ClashServiceClient.callSay}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls CallSay like {@link ClashServiceClient.callSay}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.ClashService.CallSay
    */
@@ -250,7 +295,11 @@ export class ClashServiceClient {
 }
 
 /**
- * What an implementation of `example.v1.ClashService` provides: one method per RPC. Pass it (or a part of it) to {@link clashService} and mount the result on a server; RPCs left out answer `unimplemented`. A method fails the call by throwing a `ConnectError` (any other error becomes `internal`); a streaming method ends its stream with an error by throwing after what it has yielded.
+ * What an implementation of `example.v1.ClashService` provides: one method per
+ * RPC. Pass it (or a part of it) to {@link clashService} and mount the result on a
+ * server; RPCs left out answer `unimplemented`. A method fails the call by
+ * throwing a `ConnectError` (any other error becomes `internal`); a streaming
+ * method ends its stream with an error by throwing after what it has yielded.
  *
  * @generated from service example.v1.ClashService
  */
@@ -259,10 +308,12 @@ export interface ClashServiceImplementation {
    * A class cannot have a method called constructor.
    *
    * @remarks
-   * Unary RPC `example.v1.ClashService/Constructor`.
+   * Unary RPC, served at `/example.v1.ClashService/Constructor`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.v1.ClashService.Constructor
@@ -271,10 +322,12 @@ export interface ClashServiceImplementation {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.ClashService/Delete`.
+   * Unary RPC, served at `/example.v1.ClashService/Delete`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.v1.ClashService.Delete
@@ -285,10 +338,12 @@ export interface ClashServiceImplementation {
    * A client with a `then` method would be mistaken for a promise.
    *
    * @remarks
-   * Unary RPC `example.v1.ClashService/Then`.
+   * Unary RPC, served at `/example.v1.ClashService/Then`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.v1.ClashService.Then
@@ -297,10 +352,12 @@ export interface ClashServiceImplementation {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.ClashService/ToString`.
+   * Unary RPC, served at `/example.v1.ClashService/ToString`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.v1.ClashService.ToString
@@ -309,10 +366,12 @@ export interface ClashServiceImplementation {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.ClashService/ValueOf`.
+   * Unary RPC, served at `/example.v1.ClashService/ValueOf`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.v1.ClashService.ValueOf
@@ -321,11 +380,14 @@ export interface ClashServiceImplementation {
 
   /**
    * @remarks
-   * Server-streaming RPC `example.v1.ClashService/Class`.
+   * Server-streaming RPC, served at `/example.v1.ClashService/Class`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
-   * @returns The responses, typically from an `async function*`; each is sent as it is yielded.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @returns The responses, typically from an `async function*`; each is sent as it
+   *   is yielded.
    *
    * @generated from rpc example.v1.ClashService.Class
    */
@@ -333,10 +395,12 @@ export interface ClashServiceImplementation {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.ClashService/Say`.
+   * Unary RPC, served at `/example.v1.ClashService/Say`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.v1.ClashService.Say
@@ -347,10 +411,12 @@ export interface ClashServiceImplementation {
    * Its low-level name would be the same as Say's.
    *
    * @remarks
-   * Unary RPC `example.v1.ClashService/CallSay`.
+   * Unary RPC, served at `/example.v1.ClashService/CallSay`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.v1.ClashService.CallSay
@@ -359,9 +425,11 @@ export interface ClashServiceImplementation {
 }
 
 /**
- * Registers an implementation of `example.v1.ClashService` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
+ * Registers an implementation of `example.v1.ClashService` for the server adapters
+ * of `@connect-ts/server`. Methods left out answer `unimplemented`.
  *
- * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
+ * @param implementation - The methods to serve: an object literal, or a class
+ *   instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service example.v1.ClashService
  */
@@ -381,7 +449,10 @@ export function clashService(implementation: Partial<ClashServiceImplementation>
 /**
  * A service whose name is a reserved word once lower-cased.
  *
- * A client for `example.v1.Delete`. Each RPC has a method that resolves to the response (or iterates the responses) and rejects with a `ConnectError`, and a `call*` method that never throws for RPC errors and also gives the response headers and trailers.
+ * A client for `example.v1.Delete`. Each RPC has a method that resolves to the
+ * response (or iterates the responses) and rejects with a `ConnectError`, and a
+ * `call*` method that never throws for RPC errors and also gives the response
+ * headers and trailers.
  *
  * @generated from service example.v1.Delete
  */
@@ -390,7 +461,8 @@ export class DeleteClient {
 
   /**
    * @param transport - Carries the calls, e.g. `createHttp2Transport({ baseUrl })`.
-   * @param options - Protocol, codec, compression, interceptors and limits for every call.
+   * @param options - Protocol, codec, compression, interceptors and limits for every
+   *   call.
    */
   constructor(transport: Transport, options?: ClientOptions) {
     this.#rpc = new RpcClient(transport, options);
@@ -398,9 +470,10 @@ export class DeleteClient {
 
   /**
    * @remarks
-   * Unary RPC `example.v1.Delete/Delete`.
+   * Unary RPC, served at `/example.v1.Delete/Delete`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -411,11 +484,14 @@ export class DeleteClient {
   }
 
   /**
-   * Calls Delete like {@link DeleteClient.delete}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Delete like {@link DeleteClient.delete}, but never throws for RPC errors:
+   * the outcome, with the response headers and trailers, is in the returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.v1.Delete.Delete
    */
@@ -427,17 +503,23 @@ export class DeleteClient {
 /**
  * A service whose name is a reserved word once lower-cased.
  *
- * What an implementation of `example.v1.Delete` provides: one method per RPC. Pass it (or a part of it) to {@link delete$} and mount the result on a server; RPCs left out answer `unimplemented`. A method fails the call by throwing a `ConnectError` (any other error becomes `internal`); a streaming method ends its stream with an error by throwing after what it has yielded.
+ * What an implementation of `example.v1.Delete` provides: one method per RPC. Pass
+ * it (or a part of it) to {@link delete$} and mount the result on a server; RPCs
+ * left out answer `unimplemented`. A method fails the call by throwing a
+ * `ConnectError` (any other error becomes `internal`); a streaming method ends its
+ * stream with an error by throwing after what it has yielded.
  *
  * @generated from service example.v1.Delete
  */
 export interface DeleteImplementation {
   /**
    * @remarks
-   * Unary RPC `example.v1.Delete/Delete`.
+   * Unary RPC, served at `/example.v1.Delete/Delete`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.v1.Delete.Delete
@@ -446,9 +528,11 @@ export interface DeleteImplementation {
 }
 
 /**
- * Registers an implementation of `example.v1.Delete` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
+ * Registers an implementation of `example.v1.Delete` for the server adapters of
+ * `@connect-ts/server`. Methods left out answer `unimplemented`.
  *
- * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
+ * @param implementation - The methods to serve: an object literal, or a class
+ *   instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service example.v1.Delete
  */

@@ -11,7 +11,10 @@ import type { Page, PageSchema } from "../../../common/v1/common_pb.js";
 /**
  * ItemService lives in a nested package and uses messages from other files.
  *
- * A client for `example.nested.deep.v2.ItemService`. Each RPC has a method that resolves to the response (or iterates the responses) and rejects with a `ConnectError`, and a `call*` method that never throws for RPC errors and also gives the response headers and trailers.
+ * A client for `example.nested.deep.v2.ItemService`. Each RPC has a method that
+ * resolves to the response (or iterates the responses) and rejects with a
+ * `ConnectError`, and a `call*` method that never throws for RPC errors and also
+ * gives the response headers and trailers.
  *
  * @generated from service example.nested.deep.v2.ItemService
  */
@@ -20,28 +23,36 @@ export declare class ItemServiceClient {
 
   /**
    * @param transport - Carries the calls, e.g. `createHttp2Transport({ baseUrl })`.
-   * @param options - Protocol, codec, compression, interceptors and limits for every call.
+   * @param options - Protocol, codec, compression, interceptors and limits for every
+   *   call.
    */
   constructor(transport: Transport, options?: ClientOptions);
 
   /**
    * @remarks
-   * Server-streaming RPC `example.nested.deep.v2.ItemService/ListItems`.
+   * Server-streaming RPC, served at `/example.nested.deep.v2.ItemService/ListItems`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The responses; iteration throws a `ConnectError` if the call fails. Breaking out of the loop cancels the call.
+   * @returns The responses; iteration throws a `ConnectError` if the call fails.
+   *   Breaking out of the loop cancels the call.
    *
    * @generated from rpc example.nested.deep.v2.ItemService.ListItems
    */
   listItems(request: MessageInitShape<typeof ListItemsRequestSchema>, options?: CallOptions): AsyncIterable<Item>;
 
   /**
-   * Calls ListItems like {@link ItemServiceClient.listItems}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls ListItems like {@link ItemServiceClient.listItems}, but never throws for
+   * RPC errors: the outcome, with the response headers and trailers, is in the
+   * returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: iterate it for the responses, then read `error` and `trailers`; `headers` fill in as the response arrives. Close it (or `await using` it) to stop early.
+   * @returns The output: iterate it for the responses, then read `error` and
+   *   `trailers`; `headers` fill in as the response arrives. Close it (or
+   *   `await using` it) to stop early.
    *
    * @generated from rpc example.nested.deep.v2.ItemService.ListItems
    */
@@ -49,9 +60,12 @@ export declare class ItemServiceClient {
 
   /**
    * @remarks
-   * Unary RPC `example.nested.deep.v2.ItemService/GetLabel`. No side effects (`NO_SIDE_EFFECTS`): eligible for Connect GET when the client enables `useHttpGet`, and safe to retry.
+   * Unary RPC, served at `/example.nested.deep.v2.ItemService/GetLabel`. No side
+   * effects (`NO_SIDE_EFFECTS`): eligible for Connect GET when the client enables
+   * `useHttpGet`, and safe to retry.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -60,11 +74,15 @@ export declare class ItemServiceClient {
   getLabel(request: MessageInitShape<typeof Item_LabelSchema>, options?: CallOptions): Promise<Item_Label>;
 
   /**
-   * Calls GetLabel like {@link ItemServiceClient.getLabel}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls GetLabel like {@link ItemServiceClient.getLabel}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.nested.deep.v2.ItemService.GetLabel
    */
@@ -72,9 +90,10 @@ export declare class ItemServiceClient {
 
   /**
    * @remarks
-   * Unary RPC `example.nested.deep.v2.ItemService/Next`.
+   * Unary RPC, served at `/example.nested.deep.v2.ItemService/Next`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -83,11 +102,14 @@ export declare class ItemServiceClient {
   next(request: MessageInitShape<typeof EmptySchema>, options?: CallOptions): Promise<Page>;
 
   /**
-   * Calls Next like {@link ItemServiceClient.next}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Next like {@link ItemServiceClient.next}, but never throws for RPC errors:
+   * the outcome, with the response headers and trailers, is in the returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.nested.deep.v2.ItemService.Next
    */
@@ -95,9 +117,10 @@ export declare class ItemServiceClient {
 
   /**
    * @remarks
-   * Client-streaming RPC `example.nested.deep.v2.ItemService/Upload`.
+   * Client-streaming RPC, served at `/example.nested.deep.v2.ItemService/Upload`.
    *
-   * @param requests - The requests, as an async or sync iterable of messages or init objects; the request stream ends when it does.
+   * @param requests - The requests, as an async or sync iterable of messages or init
+   *   objects; the request stream ends when it does.
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -106,11 +129,15 @@ export declare class ItemServiceClient {
   upload(requests: RequestStream<typeof ItemSchema>, options?: CallOptions): Promise<Empty>;
 
   /**
-   * Calls Upload like {@link ItemServiceClient.upload}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Upload like {@link ItemServiceClient.upload}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param requests - The requests, as an async or sync iterable of messages or init objects; the request stream ends when it does.
+   * @param requests - The requests, as an async or sync iterable of messages or init
+   *   objects; the request stream ends when it does.
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.nested.deep.v2.ItemService.Upload
    */
@@ -120,18 +147,26 @@ export declare class ItemServiceClient {
 /**
  * ItemService lives in a nested package and uses messages from other files.
  *
- * What an implementation of `example.nested.deep.v2.ItemService` provides: one method per RPC. Pass it (or a part of it) to {@link itemService} and mount the result on a server; RPCs left out answer `unimplemented`. A method fails the call by throwing a `ConnectError` (any other error becomes `internal`); a streaming method ends its stream with an error by throwing after what it has yielded.
+ * What an implementation of `example.nested.deep.v2.ItemService` provides: one
+ * method per RPC. Pass it (or a part of it) to {@link itemService} and mount the
+ * result on a server; RPCs left out answer `unimplemented`. A method fails the
+ * call by throwing a `ConnectError` (any other error becomes `internal`); a
+ * streaming method ends its stream with an error by throwing after what it has
+ * yielded.
  *
  * @generated from service example.nested.deep.v2.ItemService
  */
 export interface ItemServiceImplementation {
   /**
    * @remarks
-   * Server-streaming RPC `example.nested.deep.v2.ItemService/ListItems`.
+   * Server-streaming RPC, served at `/example.nested.deep.v2.ItemService/ListItems`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
-   * @returns The responses, typically from an `async function*`; each is sent as it is yielded.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @returns The responses, typically from an `async function*`; each is sent as it
+   *   is yielded.
    *
    * @generated from rpc example.nested.deep.v2.ItemService.ListItems
    */
@@ -139,10 +174,14 @@ export interface ItemServiceImplementation {
 
   /**
    * @remarks
-   * Unary RPC `example.nested.deep.v2.ItemService/GetLabel`. No side effects (`NO_SIDE_EFFECTS`): eligible for Connect GET when the client enables `useHttpGet`, and safe to retry.
+   * Unary RPC, served at `/example.nested.deep.v2.ItemService/GetLabel`. No side
+   * effects (`NO_SIDE_EFFECTS`): eligible for Connect GET when the client enables
+   * `useHttpGet`, and safe to retry.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.nested.deep.v2.ItemService.GetLabel
@@ -151,10 +190,12 @@ export interface ItemServiceImplementation {
 
   /**
    * @remarks
-   * Unary RPC `example.nested.deep.v2.ItemService/Next`.
+   * Unary RPC, served at `/example.nested.deep.v2.ItemService/Next`.
    *
    * @param request - The request message.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.nested.deep.v2.ItemService.Next
@@ -163,10 +204,13 @@ export interface ItemServiceImplementation {
 
   /**
    * @remarks
-   * Client-streaming RPC `example.nested.deep.v2.ItemService/Upload`.
+   * Client-streaming RPC, served at `/example.nested.deep.v2.ItemService/Upload`.
    *
-   * @param requests - The request messages as they arrive; iteration ends when the client has sent its last.
-   * @param context - The request headers, the deadline (`deadline`, `timeRemaining()`) and a `signal` that aborts when the client goes away or the deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @param requests - The request messages as they arrive; iteration ends when the
+   *   client has sent its last.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
    * @returns The response, as a message or an init object, or a promise of one.
    *
    * @generated from rpc example.nested.deep.v2.ItemService.Upload
@@ -175,9 +219,12 @@ export interface ItemServiceImplementation {
 }
 
 /**
- * Registers an implementation of `example.nested.deep.v2.ItemService` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
+ * Registers an implementation of `example.nested.deep.v2.ItemService` for the
+ * server adapters of `@connect-ts/server`. Methods left out answer
+ * `unimplemented`.
  *
- * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
+ * @param implementation - The methods to serve: an object literal, or a class
+ *   instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service example.nested.deep.v2.ItemService
  */

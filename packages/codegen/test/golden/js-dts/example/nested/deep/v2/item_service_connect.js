@@ -8,7 +8,10 @@ import { ItemService } from "./item_service_pb.js";
 /**
  * ItemService lives in a nested package and uses messages from other files.
  *
- * A client for `example.nested.deep.v2.ItemService`. Each RPC has a method that resolves to the response (or iterates the responses) and rejects with a `ConnectError`, and a `call*` method that never throws for RPC errors and also gives the response headers and trailers.
+ * A client for `example.nested.deep.v2.ItemService`. Each RPC has a method that
+ * resolves to the response (or iterates the responses) and rejects with a
+ * `ConnectError`, and a `call*` method that never throws for RPC errors and also
+ * gives the response headers and trailers.
  *
  * @generated from service example.nested.deep.v2.ItemService
  */
@@ -17,7 +20,8 @@ export class ItemServiceClient {
 
   /**
    * @param transport - Carries the calls, e.g. `createHttp2Transport({ baseUrl })`.
-   * @param options - Protocol, codec, compression, interceptors and limits for every call.
+   * @param options - Protocol, codec, compression, interceptors and limits for every
+   *   call.
    */
   constructor(transport, options) {
     this.#rpc = new RpcClient(transport, options);
@@ -25,11 +29,13 @@ export class ItemServiceClient {
 
   /**
    * @remarks
-   * Server-streaming RPC `example.nested.deep.v2.ItemService/ListItems`.
+   * Server-streaming RPC, served at `/example.nested.deep.v2.ItemService/ListItems`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The responses; iteration throws a `ConnectError` if the call fails. Breaking out of the loop cancels the call.
+   * @returns The responses; iteration throws a `ConnectError` if the call fails.
+   *   Breaking out of the loop cancels the call.
    *
    * @generated from rpc example.nested.deep.v2.ItemService.ListItems
    */
@@ -38,11 +44,16 @@ export class ItemServiceClient {
   }
 
   /**
-   * Calls ListItems like {@link ItemServiceClient.listItems}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls ListItems like {@link ItemServiceClient.listItems}, but never throws for
+   * RPC errors: the outcome, with the response headers and trailers, is in the
+   * returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: iterate it for the responses, then read `error` and `trailers`; `headers` fill in as the response arrives. Close it (or `await using` it) to stop early.
+   * @returns The output: iterate it for the responses, then read `error` and
+   *   `trailers`; `headers` fill in as the response arrives. Close it (or
+   *   `await using` it) to stop early.
    *
    * @generated from rpc example.nested.deep.v2.ItemService.ListItems
    */
@@ -52,9 +63,12 @@ export class ItemServiceClient {
 
   /**
    * @remarks
-   * Unary RPC `example.nested.deep.v2.ItemService/GetLabel`. No side effects (`NO_SIDE_EFFECTS`): eligible for Connect GET when the client enables `useHttpGet`, and safe to retry.
+   * Unary RPC, served at `/example.nested.deep.v2.ItemService/GetLabel`. No side
+   * effects (`NO_SIDE_EFFECTS`): eligible for Connect GET when the client enables
+   * `useHttpGet`, and safe to retry.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -65,11 +79,15 @@ export class ItemServiceClient {
   }
 
   /**
-   * Calls GetLabel like {@link ItemServiceClient.getLabel}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls GetLabel like {@link ItemServiceClient.getLabel}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.nested.deep.v2.ItemService.GetLabel
    */
@@ -79,9 +97,10 @@ export class ItemServiceClient {
 
   /**
    * @remarks
-   * Unary RPC `example.nested.deep.v2.ItemService/Next`.
+   * Unary RPC, served at `/example.nested.deep.v2.ItemService/Next`.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -92,11 +111,14 @@ export class ItemServiceClient {
   }
 
   /**
-   * Calls Next like {@link ItemServiceClient.next}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Next like {@link ItemServiceClient.next}, but never throws for RPC errors:
+   * the outcome, with the response headers and trailers, is in the returned output.
    *
-   * @param request - The request, as a message or an init object (`{ field: value }`).
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.nested.deep.v2.ItemService.Next
    */
@@ -106,9 +128,10 @@ export class ItemServiceClient {
 
   /**
    * @remarks
-   * Client-streaming RPC `example.nested.deep.v2.ItemService/Upload`.
+   * Client-streaming RPC, served at `/example.nested.deep.v2.ItemService/Upload`.
    *
-   * @param requests - The requests, as an async or sync iterable of messages or init objects; the request stream ends when it does.
+   * @param requests - The requests, as an async or sync iterable of messages or init
+   *   objects; the request stream ends when it does.
    * @param options - Headers, timeout and abort signal of this call.
    * @returns The response; rejects with a `ConnectError` if the call fails.
    *
@@ -119,11 +142,15 @@ export class ItemServiceClient {
   }
 
   /**
-   * Calls Upload like {@link ItemServiceClient.upload}, but never throws for RPC errors: the outcome, with the response headers and trailers, is in the returned output.
+   * Calls Upload like {@link ItemServiceClient.upload}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
    *
-   * @param requests - The requests, as an async or sync iterable of messages or init objects; the request stream ends when it does.
+   * @param requests - The requests, as an async or sync iterable of messages or init
+   *   objects; the request stream ends when it does.
    * @param options - Headers, timeout and abort signal of this call.
-   * @returns The output: `message` or `error`, with the response `headers` and `trailers`.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
    *
    * @generated from rpc example.nested.deep.v2.ItemService.Upload
    */
@@ -133,9 +160,12 @@ export class ItemServiceClient {
 }
 
 /**
- * Registers an implementation of `example.nested.deep.v2.ItemService` for the server adapters of `@connect-ts/server`. Methods left out answer `unimplemented`.
+ * Registers an implementation of `example.nested.deep.v2.ItemService` for the
+ * server adapters of `@connect-ts/server`. Methods left out answer
+ * `unimplemented`.
  *
- * @param implementation - The methods to serve: an object literal, or a class instance (its methods are bound to it, so `this` works in them).
+ * @param implementation - The methods to serve: an object literal, or a class
+ *   instance (its methods are bound to it, so `this` works in them).
  *
  * @generated from service example.nested.deep.v2.ItemService
  */
