@@ -1,7 +1,10 @@
 import type { CodecName } from "../client-types.js";
+import { grpcWebContentTypeBase } from "../grpc-web/request-header.js";
 
 /** The content type every gRPC request and response starts with. */
 export const grpcContentTypeBase = "application/grpc";
+/** What clients call themselves, in the structure the gRPC spec recommends. */
+export const grpcUserAgent = "grpc-typescript-connect-ts/0.1.0";
 /** The encoding of the messages, per message flagged in the envelope. */
 export const headerEncoding = "grpc-encoding";
 /** The encodings the sender can read back. */
@@ -44,7 +47,7 @@ export function parseGrpcContentType(
  * every gRPC server accepts; JSON needs its suffix.
  */
 export function grpcContentType(codec: CodecName, web: boolean): string {
-  const base = web ? "application/grpc-web" : grpcContentTypeBase;
+  const base = web ? grpcWebContentTypeBase : grpcContentTypeBase;
   return codec === "proto" && !web ? base : `${base}+${codec}`;
 }
 
@@ -55,7 +58,7 @@ export function grpcContentType(codec: CodecName, web: boolean): string {
  */
 export function looksLikeGrpc(value: string | undefined, web: boolean): boolean {
   if (value === undefined) return false;
-  const base = web ? "application/grpc-web" : grpcContentTypeBase;
+  const base = web ? grpcWebContentTypeBase : grpcContentTypeBase;
   const lower = value.toLowerCase();
   if (!lower.startsWith(base)) return false;
   const next = lower.charAt(base.length);

@@ -1,0 +1,262 @@
+import type { Message } from "@bufbuild/protobuf";
+import { setErrorParts } from "../call-metadata.js";
+import { Code } from "../code.js";
+import type { Compression } from "../compression.js";
+import { compressMessage, decompressMessage, IDENTITY } from "../compression-negotiation.js";
+import { ConnectError } from "../connect-error.js";
+import { httpStatusToCode } from "../connect/http-status.js";
+import { encodeEnvelope, FLAG_COMPRESSED, FLAG_TRAILERS, readEnvelopes } from "../envelope.js";
+import { headerXGrpcWeb, headerXUserAgent } from "../grpc-web/request-header.js";
+import { parseTrailerBlock } from "../grpc-web/trailer-frame.js";
+import type { HttpResponse } from "../http.js";
+import type {
+  AnyFn,
+  StreamRequest,
+  StreamResponse,
+  UnaryRequest,
+  UnaryResponse,
+} from "../interceptor.js";
+import { Metadata } from "../metadata.js";
+import type { ClientMethodConfig } from "../protocol.js";
+import {
+  grpcContentType,
+  grpcUserAgent,
+  headerAcceptEncoding,
+  headerEncoding,
+  headerStatus,
+  looksLikeGrpc,
+  parseGrpcContentType,
+} from "./request-header.js";
+import { encodeGrpcTimeout, TIMEOUT_HEADER } from "./timeout.js";
+import { errorFromStatus, withoutStatus } from "./trailer-status.js";
+
+// gRPC and gRPC-Web differ on the client only in a few headers and in where
+// the status arrives (HTTP trailers, or a last frame flagged 0x80), so one
+// implementation serves both.
+
+/**
+ * Builds the innermost step of a gRPC (or, with `web`, gRPC-Web) call of one
+ * method. Every call kind uses the envelope; unary and client-streaming
+ * calls resolve with their one response, the others stream.
+ */
+export function createGrpcCall(config: ClientMethodConfig, web: boolean): AnyFn {
+  const { transport, service, method, codec, input, writeMaxBytes } = config;
+  const contentType = grpcContentType(codec, web);
+  const acceptEncoding =
+    config.acceptCompression.length > 0
+      ? config.acceptCompression.map((c) => c.name).join(",")
+      : undefined;
+  const send = config.sendCompression;
+  const minBytes = config.compressMinBytes;
+  const singleResponse = method.methodKind === "unary" || method.methodKind === "client_streaming";
+  const frame = async (message: Message): Promise<Uint8Array> => {
+    const bytes = input.serialize(message);
+    if (bytes.length > writeMaxBytes) {
+      throw new ConnectError(
+        `message size ${bytes.length} is larger than configured max ${writeMaxBytes}`,
+        Code.ResourceExhausted,
+      );
+    }
+    if (send !== undefined && bytes.length >= minBytes) {
+      return encodeEnvelope(FLAG_COMPRESSED, await compressMessage(send, bytes));
+    }
+    return encodeEnvelope(0, bytes);
+  };
+  return async (req: UnaryRequest | StreamRequest): Promise<UnaryResponse | StreamResponse> => {
+    const header = req.header;
+    header.set("content-type", contentType);
+    if (web) {
+      header.set(headerXGrpcWeb, "1");
+      if (!header.has(headerXUserAgent)) header.set(headerXUserAgent, grpcUserAgent);
+    } else {
+      // Required by the spec: it tells proxies that trailers must get through.
+      header.set("te", "trailers");
+      if (!header.has("user-agent")) header.set("user-agent", grpcUserAgent);
+    }
+    if (req.timeoutMs !== undefined) header.set(TIMEOUT_HEADER, encodeGrpcTimeout(req.timeoutMs));
+    if (send !== undefined) header.set(headerEncoding, send.name);
+    if (acceptEncoding !== undefined) header.set(headerAcceptEncoding, acceptEncoding);
+    const body = req.stream
+      ? frameAll(req.message as AsyncIterable<Message>, frame)
+      : await frame(req.message as Message);
+    const res = await transport.request({
+      method: "POST",
+      url: req.url,
+      headers: header,
+      body,
+      signal: req.signal,
+    });
+    const trailer = new Metadata();
+    let compression: Compression | undefined;
+    let headers = res.headers;
+    try {
+      compression = validateResponse(res, config, web);
+      if (res.headers.has(headerStatus)) {
+        // Trailers-only: the status came with the headers and no body follows.
+        // Only the content type is a header then; the rest is trailing metadata.
+        headers = new Metadata();
+        const type = res.headers.get("content-type");
+        if (type !== undefined) headers.set("content-type", type);
+        withoutStatus(trailer.merge(res.headers)).delete("content-type");
+        const err = errorFromStatus(res.headers, new Metadata(headers).merge(trailer));
+        if (err !== undefined) throw withParts(err, headers, trailer);
+        res.body.cancel();
+        if (singleResponse) {
+          throw new ConnectError(
+            "protocol error: missing response message for a unary method",
+            Code.Unimplemented,
+            { metadata: new Metadata(headers).merge(trailer) },
+          );
+        }
+        return { stream: true, service, method, header: headers, message: none(), trailer };
+      }
+    } catch (e) {
+      res.body.cancel();
+      const err = ConnectError.from(e, Code.Internal);
+      if (err.metadata.size === 0) err.metadata.merge(headers).merge(trailer);
+      throw withParts(err, headers, trailer);
+    }
+    const messages = readMessages(res, trailer, compression, config, web);
+    if (singleResponse) {
+      const message = await onlyMessage(messages);
+      return { stream: false, service, method, header: headers, message, trailer };
+    }
+    return { stream: true, service, method, header: headers, message: messages, trailer };
+  };
+}
+
+/**
+ * Checks the parts of a response that come before its body: the HTTP status
+ * (mapped to a code by gRPC's table), the content type and the message
+ * encoding, which must be one the client offered. Returns that encoding.
+ */
+function validateResponse(
+  res: HttpResponse,
+  config: ClientMethodConfig,
+  web: boolean,
+): Compression | undefined {
+  if (res.status !== 200) {
+    throw new ConnectError(`HTTP ${res.status}`, httpStatusToCode(res.status), {
+      metadata: res.headers,
+    });
+  }
+  const value = res.headers.get("content-type");
+  const type = parseGrpcContentType(value, web);
+  if (type === undefined || type.codec !== config.codec) {
+    throw new ConnectError(
+      `protocol error: unexpected content-type "${value ?? ""}" in response, want "${grpcContentType(config.codec, web)}"`,
+      looksLikeGrpc(value, web) ? Code.Internal : Code.Unknown,
+      { metadata: res.headers },
+    );
+  }
+  const name = res.headers.get(headerEncoding)?.trim().toLowerCase();
+  if (name === undefined || name === "" || name === IDENTITY) return undefined;
+  const found = config.acceptCompression.find((c) => c.name === name);
+  if (found === undefined) {
+    throw new ConnectError(
+      `protocol error: response uses compression "${name}", which the client does not accept (accepted: ${config.acceptCompression.map((c) => c.name).join(", ") || IDENTITY})`,
+      Code.Internal,
+      { metadata: res.headers },
+    );
+  }
+  return found;
+}
+
+async function* frameAll(
+  messages: AsyncIterable<Message>,
+  frame: (message: Message) => Promise<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  for await (const message of messages) yield await frame(message);
+}
+
+async function* none(): AsyncGenerator<Message, void, undefined> {}
+
+/**
+ * Reads the response messages, then the status: from the HTTP trailers for
+ * gRPC, from the trailer frame for gRPC-Web (or its HTTP trailers, if a
+ * server sent them there). A missing status is an `internal` error, as is
+ * anything after the trailer frame.
+ */
+async function* readMessages(
+  res: HttpResponse,
+  trailer: Metadata,
+  compression: Compression | undefined,
+  config: ClientMethodConfig,
+  web: boolean,
+): AsyncGenerator<Message, void, undefined> {
+  const { readMaxBytes, output } = config;
+  const headers = res.headers;
+  let webTrailers: Metadata | undefined;
+  try {
+    for await (const env of readEnvelopes(res.body, readMaxBytes, Code.Internal)) {
+      if (webTrailers !== undefined) {
+        throw new ConnectError("protocol error: data after the trailer frame", Code.Internal);
+      }
+      let data = env.data;
+      if ((env.flags & FLAG_COMPRESSED) !== 0) {
+        if (compression === undefined) {
+          throw new ConnectError(
+            "protocol error: compressed message but the response names no encoding",
+            Code.Internal,
+          );
+        }
+        data = await decompressMessage(compression, data, readMaxBytes, Code.Internal);
+      }
+      if (web && (env.flags & FLAG_TRAILERS) !== 0) {
+        webTrailers = parseTrailerBlock(data);
+        continue;
+      }
+      if ((env.flags & ~FLAG_COMPRESSED) !== 0) {
+        throw new ConnectError(
+          `protocol error: invalid envelope flags 0x${env.flags.toString(16)}`,
+          Code.Internal,
+        );
+      }
+      yield output.parse(data);
+    }
+    const source = webTrailers ?? res.trailers;
+    if (!source.has(headerStatus)) {
+      trailer.merge(source);
+      throw new ConnectError(
+        web
+          ? "protocol error: missing grpc-status (no trailer frame)"
+          : "protocol error: missing grpc-status trailer",
+        Code.Internal,
+      );
+    }
+    trailer.merge(source);
+    const err = errorFromStatus(source, new Metadata(headers).merge(withoutStatus(trailer)));
+    if (err !== undefined) throw err;
+  } catch (e) {
+    const err = ConnectError.from(e, Code.Internal);
+    if (err.metadata.size === 0) err.metadata.merge(headers).merge(trailer);
+    throw withParts(err, headers, trailer);
+  } finally {
+    res.body.cancel();
+  }
+}
+
+async function onlyMessage(messages: AsyncGenerator<Message>): Promise<Message> {
+  let message: Message | undefined;
+  for await (const m of messages) {
+    if (message !== undefined) {
+      throw new ConnectError(
+        "protocol error: more than one response message for a unary method",
+        Code.Unimplemented,
+      );
+    }
+    message = m;
+  }
+  if (message === undefined) {
+    throw new ConnectError(
+      "protocol error: missing response message for a unary method",
+      Code.Unimplemented,
+    );
+  }
+  return message;
+}
+
+function withParts(err: ConnectError, headers: Metadata, trailers: Metadata): ConnectError {
+  setErrorParts(err, headers, trailers);
+  return err;
+}
