@@ -1,0 +1,266 @@
+import type { Message } from "@bufbuild/protobuf";
+import { type CallSignal, createCallSignal } from "../call-signal.js";
+import { Code } from "../code.js";
+import type { Compression } from "../compression.js";
+import {
+  compressMessage,
+  decompressMessage,
+  negotiateServerCompression,
+} from "../compression-negotiation.js";
+import { ConnectError } from "../connect-error.js";
+import { encodeEnvelope, FLAG_COMPRESSED, FLAG_TRAILERS, readEnvelopes } from "../envelope.js";
+import { grpcWebContentTypeBase } from "../grpc-web/request-header.js";
+import { encodeTrailerBlock } from "../grpc-web/trailer-frame.js";
+import { createHandlerContext, withContext } from "../handler-context.js";
+import type { HandlerContext } from "../handler-types.js";
+import { raceAbort } from "../http-body.js";
+import type { ServerRequest, UniversalHandler } from "../http.js";
+import type { StreamResponse, UnaryResponse } from "../interceptor.js";
+import { Metadata } from "../metadata.js";
+import type { HandlerMethodConfig } from "../protocol.js";
+import {
+  grpcContentTypeBase,
+  headerAcceptEncoding,
+  headerEncoding,
+  parseGrpcContentType,
+} from "./request-header.js";
+import { parseGrpcTimeout, TIMEOUT_HEADER } from "./timeout.js";
+import { setStatusTrailers } from "./trailer-status.js";
+
+// One implementation serves gRPC and gRPC-Web: they differ only in where the
+// status goes (HTTP trailers, or a last frame flagged 0x80).
+
+/**
+ * Builds the handler of one method for gRPC (or, with `web`, gRPC-Web). Every
+ * call kind is answered the same way: HTTP 200, headers once the
+ * implementation has produced its first message (or failed), the messages,
+ * then the status.
+ */
+export function createGrpcHandler(config: HandlerMethodConfig, web: boolean): UniversalHandler {
+  const { service, method, readMaxBytes, writeMaxBytes, compressMinBytes } = config;
+  const kind = method.methodKind;
+  const singleRequest = kind === "unary" || kind === "server_streaming";
+  const base = web ? grpcWebContentTypeBase : grpcContentTypeBase;
+  const acceptEncoding =
+    config.compression.length > 0 ? config.compression.map((c) => c.name).join(",") : undefined;
+  return async (req) => {
+    const type = parseGrpcContentType(req.headers.get("content-type"), web);
+    if (type === undefined) {
+      req.body.cancel();
+      return { status: 415, headers: new Metadata(), body: undefined };
+    }
+    const headers = new Metadata();
+    headers.set("content-type", type.bare ? base : `${base}+${type.codec}`);
+    if (acceptEncoding !== undefined) headers.set(headerAcceptEncoding, acceptEncoding);
+    const { input, output } = config.serializers(type.codec);
+    let context: HandlerContext | undefined;
+    let call: CallSignal | undefined;
+    let compression: Compression | undefined;
+    const frame = async (message: Message): Promise<Uint8Array> => {
+      const bytes = output.serialize(message);
+      if (bytes.length > writeMaxBytes) {
+        throw new ConnectError(
+          `message size ${bytes.length} is larger than configured max ${writeMaxBytes}`,
+          Code.ResourceExhausted,
+        );
+      }
+      if (compression !== undefined && bytes.length >= compressMinBytes) {
+        return encodeEnvelope(FLAG_COMPRESSED, await compressMessage(compression, bytes));
+      }
+      return encodeEnvelope(0, bytes);
+    };
+    let first: Message | undefined;
+    let rest: AsyncIterator<Message> | undefined;
+    let response: UnaryResponse | StreamResponse;
+    try {
+      // The context exists before validation so that errors are answered alike.
+      let timeoutMs: number | undefined;
+      let failure: unknown;
+      try {
+        timeoutMs = parseGrpcTimeout(req.headers.get(TIMEOUT_HEADER));
+        if (timeoutMs !== undefined && config.maxTimeoutMs !== undefined) {
+          timeoutMs = Math.min(timeoutMs, config.maxTimeoutMs);
+        }
+      } catch (e) {
+        failure = e;
+        timeoutMs = undefined;
+      }
+      call = createCallSignal(req.signal, timeoutMs);
+      context = createHandlerContext({
+        service,
+        method,
+        protocol: web ? "grpc-web" : "grpc",
+        httpVersion: req.httpVersion,
+        requestHeaders: req.headers,
+        signal: call.signal,
+        timeoutMs,
+      });
+      if (failure !== undefined) throw failure;
+      const negotiated = negotiateServerCompression(
+        config.compression,
+        req.headers.get(headerEncoding),
+        req.headers.get(headerAcceptEncoding),
+      );
+      compression = negotiated.response;
+      const signal = call.signal;
+      const requests = readRequests(req, readMaxBytes, negotiated.request, input.parse);
+      const common = {
+        side: "server",
+        service,
+        method,
+        url: req.path,
+        header: req.headers,
+        signal,
+        timeoutMs,
+      } as const;
+      response = await raceAbort(
+        config.call(
+          withContext(
+            singleRequest
+              ? {
+                  ...common,
+                  stream: false,
+                  message: await raceAbort(onlyRequest(requests), signal),
+                }
+              : { ...common, stream: true, message: requests },
+            context,
+          ),
+        ),
+        signal,
+      );
+      if (response.stream) {
+        rest = response.message[Symbol.asyncIterator]();
+        const r = await raceAbort(rest.next(), signal);
+        if (!r.done) first = r.value;
+      } else {
+        first = response.message;
+      }
+    } catch (e) {
+      const err = ConnectError.from(e);
+      headers.merge(context?.responseHeaders ?? new Metadata());
+      const trailers = new Metadata(context?.responseTrailers);
+      setStatusTrailers(trailers, err);
+      closeIterator(rest);
+      call?.cleanup();
+      req.body.cancel();
+      if (web) return { status: 200, headers, body: trailerFrame(trailers) };
+      return { status: 200, headers, body: new Uint8Array(0), trailers };
+    }
+    // The implementation has produced its first message (or finished): headers are final now.
+    headers.merge(response.header);
+    if (compression !== undefined) headers.set(headerEncoding, compression.name);
+    const callSignal = call;
+    const trailer = response.trailer;
+    const httpTrailers = web ? undefined : new Metadata();
+    async function* body(): AsyncGenerator<Uint8Array> {
+      let error: ConnectError | undefined;
+      let finished = false;
+      try {
+        try {
+          if (first !== undefined) yield await frame(first);
+          if (rest !== undefined) {
+            for (;;) {
+              const r = await raceAbort(rest.next(), callSignal.signal);
+              if (r.done) break;
+              yield await frame(r.value);
+            }
+          }
+        } catch (e) {
+          error = ConnectError.from(e);
+        }
+        const trailers = new Metadata(trailer);
+        setStatusTrailers(trailers, error);
+        if (httpTrailers === undefined) {
+          yield trailerFrame(trailers);
+        } else {
+          httpTrailers.merge(trailers);
+        }
+        finished = true;
+      } finally {
+        if (!finished) {
+          callSignal.abort(
+            new ConnectError("the client stopped reading the response", Code.Canceled),
+          );
+          closeIterator(rest);
+        }
+        callSignal.cleanup();
+        req.body.cancel();
+      }
+    }
+    return { status: 200, headers, body: body(), trailers: httpTrailers };
+  };
+}
+
+/** The gRPC-Web trailer frame. Never compressed, so any client can read the status. */
+function trailerFrame(trailers: Metadata): Uint8Array {
+  return encodeEnvelope(FLAG_TRAILERS, encodeTrailerBlock(trailers));
+}
+
+/**
+ * The one request of a unary or server-streaming call. No message, or more
+ * than one, is `unimplemented`, as gRPC servers answer a cardinality
+ * violation.
+ */
+async function onlyRequest(requests: AsyncGenerator<Message>): Promise<Message> {
+  let message: Message | undefined;
+  for await (const m of requests) {
+    if (message !== undefined) {
+      throw new ConnectError(
+        "protocol error: more than one request message for a unary method",
+        Code.Unimplemented,
+      );
+    }
+    message = m;
+  }
+  if (message === undefined) {
+    throw new ConnectError(
+      "protocol error: missing request message for a unary method",
+      Code.Unimplemented,
+    );
+  }
+  return message;
+}
+
+async function* readRequests(
+  req: ServerRequest,
+  readMaxBytes: number,
+  compression: Compression | undefined,
+  parse: (data: Uint8Array) => Message,
+): AsyncGenerator<Message> {
+  for await (const env of readEnvelopes(req.body, readMaxBytes)) {
+    if ((env.flags & ~FLAG_COMPRESSED) !== 0) {
+      throw new ConnectError(
+        `protocol error: invalid envelope flags 0x${env.flags.toString(16)} in a request`,
+        Code.Internal,
+      );
+    }
+    let data = env.data;
+    if ((env.flags & FLAG_COMPRESSED) !== 0) {
+      if (compression === undefined) {
+        // The spec makes this an internal error: the client broke the protocol.
+        throw new ConnectError(
+          "protocol error: compressed message but the request names no grpc-encoding",
+          Code.Internal,
+        );
+      }
+      data = await decompressMessage(compression, data, readMaxBytes);
+    }
+    yield parse(data);
+  }
+}
+
+function closeIterator(it: AsyncIterator<unknown> | undefined): void {
+  if (it?.return === undefined) return;
+  // The implementation's own cleanup may fail; the call is over either way.
+  Promise.resolve()
+    .then(() => it.return?.())
+    .catch(() => {});
+}
+
+/** Tells the router which requests a gRPC flavour serves: POST with its content type. */
+export function claimsGrpc(request: ServerRequest, web: boolean): boolean {
+  return (
+    request.method === "POST" &&
+    parseGrpcContentType(request.headers.get("content-type"), web) !== undefined
+  );
+}
