@@ -108,7 +108,9 @@ export function idempotencyText(method: DescMethod): string | undefined {
 
 /** The `@remarks` paragraph shared by a method's client and server docs. */
 export function methodRemarks(method: DescMethod): string {
-  const sentences = [`${kindText(method)}, served at \`/${method.parent.typeName}/${method.name}\`.`];
+  const sentences = [
+    `${kindText(method)}, served at \`/${method.parent.typeName}/${method.name}\`.`,
+  ];
   const idempotency = idempotencyText(method);
   if (idempotency !== undefined) {
     sentences.push(idempotency);

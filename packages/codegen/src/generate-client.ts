@@ -34,6 +34,23 @@ export function generateClient(
     ),
   );
   f.print(f.export(target === "dts" ? "declare class" : "class", names.client), " {");
+  if (service.methods.length === 0) {
+    // Nothing to call yet: keep the constructor's shape, but hold nothing, so
+    // the class compiles under `noUnusedLocals` and `noUnusedParameters` too.
+    printMember(
+      f,
+      target,
+      "constructor",
+      [
+        { name: "_transport", type: rt.Transport },
+        { name: "_options", type: rt.ClientOptions, optional: true },
+      ],
+      undefined,
+      "// The service has no RPCs.",
+    );
+    f.print("}");
+    return;
+  }
   switch (target) {
     case "ts":
       f.print("  readonly #rpc: ", rt.RpcClient, ";");

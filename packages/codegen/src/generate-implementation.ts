@@ -59,6 +59,9 @@ export function generateImplementation(
  * the router calls them, and only the service's own methods are passed on.
  */
 function registrationBody(f: GeneratedFile, service: DescService, rt: RuntimeSymbols): Printable {
+  if (service.methods.length === 0) {
+    return ["return ", rt.registerService, "(", f.importSchema(service), ", implementation);"];
+  }
   const lines: Printable[] = ["return ", rt.registerService, "(", f.importSchema(service), ", {\n"];
   for (const method of service.methods) {
     const key = method.localName;

@@ -154,7 +154,7 @@ test("the generated code exposes no any", async () => {
 test("the JavaScript output imports only values and needs no helpers", async () => {
   const js = (await generated()).get("js-dts/example/v1/kinds_connect.js")!;
   assert.match(js, 'import { registerService, RpcClient } from "@connect-ts/protocol";');
-  assert.match(js, 'import { KindsService, LegacyService } from "./kinds_pb.js";');
+  assert.match(js, 'import { EmptyService, KindsService, LegacyService } from "./kinds_pb.js";');
   assert.not.match(js, "import type");
   assert.not.match(js, "__classPrivateField");
   assert.match(

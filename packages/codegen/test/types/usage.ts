@@ -12,6 +12,8 @@ import { ConnectError, Code } from "@connect-ts/protocol";
 import { create } from "@bufbuild/protobuf";
 import { EmptySchema } from "@bufbuild/protobuf/wkt";
 import {
+  EmptyServiceClient,
+  emptyService,
   KindsServiceClient,
   type KindsServiceImplementation,
   kindsService,
@@ -99,6 +101,7 @@ export async function useKinds(): Promise<string[]> {
   const legacy = new LegacyServiceClient(transport);
   seen.push((await legacy.ping({})).text, (await legacy.callPing({})).message?.text ?? "");
 
+  seen.push(String(new EmptyServiceClient(transport, {}) instanceof EmptyServiceClient));
   const declared = new DeclaredKindsClient(transport);
   seen.push((await declared.ping({ text: "from declarations" })).text);
   return seen;
@@ -192,6 +195,7 @@ export const registrations: ServiceRegistration[] = [
   // Partial implementations are fine: the rest answer `unimplemented`.
   kindsService({ ping: (req) => ({ text: req.text }) }),
   legacyService({}),
+  emptyService({}),
   clashService({
     constructor$: () => ({}),
     delete: () => ({}),

@@ -530,3 +530,42 @@ export interface LegacyServiceImplementation {
  * @deprecated
  */
 export declare function legacyService(implementation: Partial<LegacyServiceImplementation>): ServiceRegistration;
+
+/**
+ * A service without methods yet: its client and registration still compile.
+ *
+ * A client for `example.v1.EmptyService`. Each RPC has a method that resolves to
+ * the response (or iterates the responses) and rejects with a `ConnectError`, and
+ * a `call*` method that never throws for RPC errors and also gives the response
+ * headers and trailers.
+ *
+ * @generated from service example.v1.EmptyService
+ */
+export declare class EmptyServiceClient {
+  constructor(_transport: Transport, _options?: ClientOptions);
+}
+
+/**
+ * A service without methods yet: its client and registration still compile.
+ *
+ * What an implementation of `example.v1.EmptyService` provides: one method per
+ * RPC. Pass it (or a part of it) to {@link emptyService} and mount the result on a
+ * server; RPCs left out answer `unimplemented`. A method fails the call by
+ * throwing a `ConnectError` (any other error becomes `internal`); a streaming
+ * method ends its stream with an error by throwing after what it has yielded.
+ *
+ * @generated from service example.v1.EmptyService
+ */
+export interface EmptyServiceImplementation {
+}
+
+/**
+ * Registers an implementation of `example.v1.EmptyService` for the server adapters
+ * of `@connect-ts/server`. Methods left out answer `unimplemented`.
+ *
+ * @param implementation - The methods to serve: an object literal, or a class
+ *   instance (its methods are bound to it, so `this` works in them).
+ *
+ * @generated from service example.v1.EmptyService
+ */
+export declare function emptyService(implementation: Partial<EmptyServiceImplementation>): ServiceRegistration;

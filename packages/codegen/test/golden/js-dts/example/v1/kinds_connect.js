@@ -5,7 +5,7 @@
 /* eslint-disable */
 
 import { registerService, RpcClient } from "@connect-ts/protocol";
-import { KindsService, LegacyService } from "./kinds_pb.js";
+import { EmptyService, KindsService, LegacyService } from "./kinds_pb.js";
 
 /**
  * KindsService exercises every kind of RPC.
@@ -404,4 +404,33 @@ export function legacyService(implementation) {
   return registerService(LegacyService, {
     ping: implementation.ping?.bind(implementation),
   });
+}
+
+/**
+ * A service without methods yet: its client and registration still compile.
+ *
+ * A client for `example.v1.EmptyService`. Each RPC has a method that resolves to
+ * the response (or iterates the responses) and rejects with a `ConnectError`, and
+ * a `call*` method that never throws for RPC errors and also gives the response
+ * headers and trailers.
+ *
+ * @generated from service example.v1.EmptyService
+ */
+export class EmptyServiceClient {
+  constructor(_transport, _options) {
+    // The service has no RPCs.
+  }
+}
+
+/**
+ * Registers an implementation of `example.v1.EmptyService` for the server adapters
+ * of `@connect-ts/server`. Methods left out answer `unimplemented`.
+ *
+ * @param implementation - The methods to serve: an object literal, or a class
+ *   instance (its methods are bound to it, so `this` works in them).
+ *
+ * @generated from service example.v1.EmptyService
+ */
+export function emptyService(implementation) {
+  return registerService(EmptyService, implementation);
 }

@@ -158,3 +158,11 @@ export declare const LegacyService: GenService<{
   },
 }>;
 
+/**
+ * A service without methods yet: its client and registration still compile.
+ *
+ * @generated from service example.v1.EmptyService
+ */
+export declare const EmptyService: GenService<{
+}>;
+

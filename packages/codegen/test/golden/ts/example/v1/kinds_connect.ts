@@ -8,7 +8,7 @@ import type { CallOptions, ClientOptions, HandlerContext, RequestStream, Service
 import { registerService, RpcClient } from "@connect-ts/protocol";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { PingRequest, PingRequestSchema, PingResponse, PingResponseSchema } from "./kinds_pb.js";
-import { KindsService, LegacyService } from "./kinds_pb.js";
+import { EmptyService, KindsService, LegacyService } from "./kinds_pb.js";
 
 /**
  * KindsService exercises every kind of RPC.
@@ -586,4 +586,47 @@ export function legacyService(implementation: Partial<LegacyServiceImplementatio
   return registerService(LegacyService, {
     ping: implementation.ping?.bind(implementation),
   });
+}
+
+/**
+ * A service without methods yet: its client and registration still compile.
+ *
+ * A client for `example.v1.EmptyService`. Each RPC has a method that resolves to
+ * the response (or iterates the responses) and rejects with a `ConnectError`, and
+ * a `call*` method that never throws for RPC errors and also gives the response
+ * headers and trailers.
+ *
+ * @generated from service example.v1.EmptyService
+ */
+export class EmptyServiceClient {
+  constructor(_transport: Transport, _options?: ClientOptions) {
+    // The service has no RPCs.
+  }
+}
+
+/**
+ * A service without methods yet: its client and registration still compile.
+ *
+ * What an implementation of `example.v1.EmptyService` provides: one method per
+ * RPC. Pass it (or a part of it) to {@link emptyService} and mount the result on a
+ * server; RPCs left out answer `unimplemented`. A method fails the call by
+ * throwing a `ConnectError` (any other error becomes `internal`); a streaming
+ * method ends its stream with an error by throwing after what it has yielded.
+ *
+ * @generated from service example.v1.EmptyService
+ */
+export interface EmptyServiceImplementation {
+}
+
+/**
+ * Registers an implementation of `example.v1.EmptyService` for the server adapters
+ * of `@connect-ts/server`. Methods left out answer `unimplemented`.
+ *
+ * @param implementation - The methods to serve: an object literal, or a class
+ *   instance (its methods are bound to it, so `this` works in them).
+ *
+ * @generated from service example.v1.EmptyService
+ */
+export function emptyService(implementation: Partial<EmptyServiceImplementation>): ServiceRegistration {
+  return registerService(EmptyService, implementation);
 }
