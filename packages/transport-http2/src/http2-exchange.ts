@@ -49,10 +49,11 @@ export class Http2Exchange implements BodySource {
   readonly #headers: OutgoingHttpHeaders;
   #phase = Phase.Requesting;
   #attempts = 0;
-  #session: PooledSession | undefined;
   #stream: ClientHttp2Stream | undefined;
   #streamError: unknown;
   #reusedIdle = false;
+  /** Whether this exchange still counts in its session's {@link PooledSession.busy}. */
+  #busy = false;
   #body: PushBody | undefined;
   #iterator: AsyncIterator<Uint8Array> | undefined;
   #drain: (() => void) | undefined;
@@ -96,37 +97,37 @@ export class Http2Exchange implements BodySource {
 
   #run(session: PooledSession): void {
     const request = this.#request;
-    if (this.#phase === Phase.Done) {
-      session.release();
-      return;
-    }
-    if (request.signal.aborted) {
+    this.#busy = true;
+    if (this.#phase === Phase.Done || request.signal.aborted) {
+      this.#notBusy(session);
       session.release();
       this.#fail(abortError(request.signal));
       return;
     }
     this.#attempts++;
-    this.#reusedIdle = session.active === 1 && session.served > 1;
+    // Only this exchange under way on a session that served others: it was idle.
+    this.#reusedIdle = session.busy === 1 && session.served > 1;
     const body = request.body;
     let stream: ClientHttp2Stream;
     try {
       stream = session.openStream(this.#headers, body === undefined);
     } catch (error) {
+      this.#notBusy(session);
       session.release();
       if (this.#attempts < maxAttempts) this.start();
       else this.#fail(wrapHttp2Error(error));
       return;
     }
-    this.#session = session;
     this.#stream = stream;
     this.#streamError = undefined;
     stream.on("response", (headers: IncomingHttpHeaders) => {
-      if (this.#stream === stream) this.#onResponse(stream, headers);
+      if (this.#stream === stream) this.#onResponse(stream, session, headers);
     });
     stream.on("error", (error: unknown) => {
       if (this.#stream === stream) this.#streamError ??= error;
     });
     stream.once("close", () => {
+      this.#notBusy(session);
       session.release();
       if (this.#stream === stream) this.#onClose(stream, session);
     });
@@ -141,7 +142,11 @@ export class Http2Exchange implements BodySource {
     }
   }
 
-  #onResponse(stream: ClientHttp2Stream, headers: IncomingHttpHeaders): void {
+  #onResponse(
+    stream: ClientHttp2Stream,
+    session: PooledSession,
+    headers: IncomingHttpHeaders,
+  ): void {
     if (this.#phase !== Phase.Requesting) return;
     this.#phase = Phase.Receiving;
     const body = new PushBody(this);
@@ -178,6 +183,7 @@ export class Http2Exchange implements BodySource {
       } else {
         body.end();
       }
+      this.#notBusy(session);
     });
     this.#resolve({
       status: Number(headers[":status"]),
@@ -208,6 +214,12 @@ export class Http2Exchange implements BodySource {
       this.#body?.fail(error);
       this.#cleanup();
     }
+  }
+
+  #notBusy(session: PooledSession): void {
+    if (!this.#busy) return;
+    this.#busy = false;
+    session.busy--;
   }
 
   #mayRetry(stream: ClientHttp2Stream, session: PooledSession): boolean {

@@ -50,6 +50,12 @@ export class PooledSession {
   active = 0;
   /** Streams this session has carried, including the open ones. */
   served = 0;
+  /**
+   * Streams whose exchange is still under way. Unlike {@link active}, a stream
+   * leaves this count as soon as its response has been read, not when Node
+   * gets round to closing it: it tells whether the session was idle.
+   */
+  busy = 0;
   /** Whether the TCP (and TLS) connection was established. */
   connected = false;
   /** The last stream id the peer promised to process, once it sent GOAWAY. */
@@ -112,7 +118,8 @@ export class PooledSession {
       this.error ??= error;
       this.#retire();
     });
-    session.once("close", () => {
+    const onClose = () => {
+      if (this.#isClosed) return;
       this.#isClosed = true;
       this.#clearTimers();
       this.#retire();
@@ -122,6 +129,21 @@ export class PooledSession {
       session.removeAllListeners("goaway");
       // An error listener stays: a late error must never become an uncaught exception.
       onClosed();
+    };
+    session.once("close", onClose);
+    // Node does not always emit "close" on a session whose TLS socket failed
+    // after the handshake (a refused client certificate): it destroys the
+    // session but neither closes the socket nor emits the event. The socket's
+    // own events are the backstop, a turn later so that the session's come first.
+    const backstop = () => {
+      if (this.#isClosed || !session.destroyed) return;
+      socket?.destroy();
+      onClose();
+    };
+    socket?.once("close", () => setImmediate(onClose));
+    socket?.on("error", (error: unknown) => {
+      this.error ??= error;
+      setImmediate(backstop);
     });
     // Until it carries a stream, the session must not keep the process alive.
     this.#becameIdle();
@@ -162,6 +184,7 @@ export class PooledSession {
       this.session.ref();
     }
     this.served++;
+    this.busy++;
   }
 
   /** Opens a stream in a reserved slot. Throws if the session can no longer open streams. */
