@@ -48,7 +48,7 @@ export function generateImplementation(
     f.export(target === "dts" ? "declare function" : "function", names.register),
     [{ name: "implementation", type: ["Partial<", names.implementation, ">"] }],
     rt.ServiceRegistration,
-    registrationBody(f, service, rt),
+    registrationBody(f, target, service, names, rt),
     "",
   );
 }
@@ -57,17 +57,34 @@ export function generateImplementation(
  * The body of the registration function. Each method is bound to the
  * implementation, so the methods of a class instance keep their `this` when
  * the router calls them, and only the service's own methods are passed on.
+ * Methods left out stay absent rather than `undefined`, which keeps the code
+ * valid under `exactOptionalPropertyTypes`.
  */
-function registrationBody(f: GeneratedFile, service: DescService, rt: RuntimeSymbols): Printable {
+function registrationBody(
+  f: GeneratedFile,
+  target: Target,
+  service: DescService,
+  names: ServiceNames,
+  rt: RuntimeSymbols,
+): Printable {
+  const call: Printable = [rt.registerService, "(", f.importSchema(service)];
   if (service.methods.length === 0) {
-    return ["return ", rt.registerService, "(", f.importSchema(service), ", implementation);"];
+    return ["return ", call, ", implementation);"];
   }
-  const lines: Printable[] = ["return ", rt.registerService, "(", f.importSchema(service), ", {\n"];
+  const lines: Printable[] = [
+    target === "js"
+      ? "const bound = {};\n"
+      : ["const bound: Partial<", names.implementation, "> = {};\n"],
+  ];
   for (const method of service.methods) {
     const key = method.localName;
-    lines.push(`    ${key}: implementation.${key}?.bind(implementation),\n`);
+    lines.push(
+      `  if (implementation.${key} !== undefined) {\n`,
+      `    bound.${key} = implementation.${key}.bind(implementation);\n`,
+      "  }\n",
+    );
   }
-  lines.push("  });");
+  lines.push("  return ", call, ", bound);");
   return lines;
 }
 

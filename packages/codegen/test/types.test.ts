@@ -34,6 +34,14 @@ test("the goldens and a file using every generated member compile under --strict
   assert.is(code, 0);
 });
 
+test("the generated code also compiles under the strictest options a project may set", async () => {
+  // exactOptionalPropertyTypes, noUncheckedIndexedAccess, isolatedDeclarations and more:
+  // the generated files are compiled with the user's settings, whatever they are.
+  const { code, out } = await tsc(join(typesDir, "tsconfig.strictest.json"));
+  assert.is(out.trim(), "", "no diagnostics");
+  assert.is(code, 0);
+});
+
 test("each misuse marked @ts-expect-error is a compile error, and nothing else is", async () => {
   const usage = await readFile(join(typesDir, "usage.ts"), "utf8");
   const lines = usage.split("\n");

@@ -270,10 +270,18 @@ export interface ElizaServiceImplementation {
  * @generated from service eliza.v1.ElizaService
  */
 export function elizaService(implementation: Partial<ElizaServiceImplementation>): ServiceRegistration {
-  return registerService(ElizaService, {
-    say: implementation.say?.bind(implementation),
-    converse: implementation.converse?.bind(implementation),
-    introduce: implementation.introduce?.bind(implementation),
-    pontificate: implementation.pontificate?.bind(implementation),
-  });
+  const bound: Partial<ElizaServiceImplementation> = {};
+  if (implementation.say !== undefined) {
+    bound.say = implementation.say.bind(implementation);
+  }
+  if (implementation.converse !== undefined) {
+    bound.converse = implementation.converse.bind(implementation);
+  }
+  if (implementation.introduce !== undefined) {
+    bound.introduce = implementation.introduce.bind(implementation);
+  }
+  if (implementation.pontificate !== undefined) {
+    bound.pontificate = implementation.pontificate.bind(implementation);
+  }
+  return registerService(ElizaService, bound);
 }

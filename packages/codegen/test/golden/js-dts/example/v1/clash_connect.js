@@ -301,16 +301,32 @@ export class ClashServiceClient {
  * @generated from service example.v1.ClashService
  */
 export function clashService(implementation) {
-  return registerService(ClashService, {
-    constructor$: implementation.constructor$?.bind(implementation),
-    delete: implementation.delete?.bind(implementation),
-    then: implementation.then?.bind(implementation),
-    toString$: implementation.toString$?.bind(implementation),
-    valueOf$: implementation.valueOf$?.bind(implementation),
-    class: implementation.class?.bind(implementation),
-    say: implementation.say?.bind(implementation),
-    callSay: implementation.callSay?.bind(implementation),
-  });
+  const bound = {};
+  if (implementation.constructor$ !== undefined) {
+    bound.constructor$ = implementation.constructor$.bind(implementation);
+  }
+  if (implementation.delete !== undefined) {
+    bound.delete = implementation.delete.bind(implementation);
+  }
+  if (implementation.then !== undefined) {
+    bound.then = implementation.then.bind(implementation);
+  }
+  if (implementation.toString$ !== undefined) {
+    bound.toString$ = implementation.toString$.bind(implementation);
+  }
+  if (implementation.valueOf$ !== undefined) {
+    bound.valueOf$ = implementation.valueOf$.bind(implementation);
+  }
+  if (implementation.class !== undefined) {
+    bound.class = implementation.class.bind(implementation);
+  }
+  if (implementation.say !== undefined) {
+    bound.say = implementation.say.bind(implementation);
+  }
+  if (implementation.callSay !== undefined) {
+    bound.callSay = implementation.callSay.bind(implementation);
+  }
+  return registerService(ClashService, bound);
 }
 
 /**
@@ -377,7 +393,9 @@ export class DeleteClient {
  * @generated from service example.v1.Delete
  */
 export function delete$(implementation) {
-  return registerService(Delete, {
-    delete: implementation.delete?.bind(implementation),
-  });
+  const bound = {};
+  if (implementation.delete !== undefined) {
+    bound.delete = implementation.delete.bind(implementation);
+  }
+  return registerService(Delete, bound);
 }

@@ -320,16 +320,32 @@ export class KindsServiceClient {
  * @generated from service example.v1.KindsService
  */
 export function kindsService(implementation) {
-  return registerService(KindsService, {
-    ping: implementation.ping?.bind(implementation),
-    put: implementation.put?.bind(implementation),
-    count: implementation.count?.bind(implementation),
-    collect: implementation.collect?.bind(implementation),
-    chat: implementation.chat?.bind(implementation),
-    old: implementation.old?.bind(implementation),
-    undocumented: implementation.undocumented?.bind(implementation),
-    trailing: implementation.trailing?.bind(implementation),
-  });
+  const bound = {};
+  if (implementation.ping !== undefined) {
+    bound.ping = implementation.ping.bind(implementation);
+  }
+  if (implementation.put !== undefined) {
+    bound.put = implementation.put.bind(implementation);
+  }
+  if (implementation.count !== undefined) {
+    bound.count = implementation.count.bind(implementation);
+  }
+  if (implementation.collect !== undefined) {
+    bound.collect = implementation.collect.bind(implementation);
+  }
+  if (implementation.chat !== undefined) {
+    bound.chat = implementation.chat.bind(implementation);
+  }
+  if (implementation.old !== undefined) {
+    bound.old = implementation.old.bind(implementation);
+  }
+  if (implementation.undocumented !== undefined) {
+    bound.undocumented = implementation.undocumented.bind(implementation);
+  }
+  if (implementation.trailing !== undefined) {
+    bound.trailing = implementation.trailing.bind(implementation);
+  }
+  return registerService(KindsService, bound);
 }
 
 /**
@@ -401,9 +417,11 @@ export class LegacyServiceClient {
  * @deprecated
  */
 export function legacyService(implementation) {
-  return registerService(LegacyService, {
-    ping: implementation.ping?.bind(implementation),
-  });
+  const bound = {};
+  if (implementation.ping !== undefined) {
+    bound.ping = implementation.ping.bind(implementation);
+  }
+  return registerService(LegacyService, bound);
 }
 
 /**

@@ -434,16 +434,32 @@ export interface ClashServiceImplementation {
  * @generated from service example.v1.ClashService
  */
 export function clashService(implementation: Partial<ClashServiceImplementation>): ServiceRegistration {
-  return registerService(ClashService, {
-    constructor$: implementation.constructor$?.bind(implementation),
-    delete: implementation.delete?.bind(implementation),
-    then: implementation.then?.bind(implementation),
-    toString$: implementation.toString$?.bind(implementation),
-    valueOf$: implementation.valueOf$?.bind(implementation),
-    class: implementation.class?.bind(implementation),
-    say: implementation.say?.bind(implementation),
-    callSay: implementation.callSay?.bind(implementation),
-  });
+  const bound: Partial<ClashServiceImplementation> = {};
+  if (implementation.constructor$ !== undefined) {
+    bound.constructor$ = implementation.constructor$.bind(implementation);
+  }
+  if (implementation.delete !== undefined) {
+    bound.delete = implementation.delete.bind(implementation);
+  }
+  if (implementation.then !== undefined) {
+    bound.then = implementation.then.bind(implementation);
+  }
+  if (implementation.toString$ !== undefined) {
+    bound.toString$ = implementation.toString$.bind(implementation);
+  }
+  if (implementation.valueOf$ !== undefined) {
+    bound.valueOf$ = implementation.valueOf$.bind(implementation);
+  }
+  if (implementation.class !== undefined) {
+    bound.class = implementation.class.bind(implementation);
+  }
+  if (implementation.say !== undefined) {
+    bound.say = implementation.say.bind(implementation);
+  }
+  if (implementation.callSay !== undefined) {
+    bound.callSay = implementation.callSay.bind(implementation);
+  }
+  return registerService(ClashService, bound);
 }
 
 /**
@@ -537,7 +553,9 @@ export interface DeleteImplementation {
  * @generated from service example.v1.Delete
  */
 export function delete$(implementation: Partial<DeleteImplementation>): ServiceRegistration {
-  return registerService(Delete, {
-    delete: implementation.delete?.bind(implementation),
-  });
+  const bound: Partial<DeleteImplementation> = {};
+  if (implementation.delete !== undefined) {
+    bound.delete = implementation.delete.bind(implementation);
+  }
+  return registerService(Delete, bound);
 }

@@ -249,10 +249,18 @@ export interface ItemServiceImplementation {
  * @generated from service example.nested.deep.v2.ItemService
  */
 export function itemService(implementation: Partial<ItemServiceImplementation>): ServiceRegistration {
-  return registerService(ItemService, {
-    listItems: implementation.listItems?.bind(implementation),
-    getLabel: implementation.getLabel?.bind(implementation),
-    next: implementation.next?.bind(implementation),
-    upload: implementation.upload?.bind(implementation),
-  });
+  const bound: Partial<ItemServiceImplementation> = {};
+  if (implementation.listItems !== undefined) {
+    bound.listItems = implementation.listItems.bind(implementation);
+  }
+  if (implementation.getLabel !== undefined) {
+    bound.getLabel = implementation.getLabel.bind(implementation);
+  }
+  if (implementation.next !== undefined) {
+    bound.next = implementation.next.bind(implementation);
+  }
+  if (implementation.upload !== undefined) {
+    bound.upload = implementation.upload.bind(implementation);
+  }
+  return registerService(ItemService, bound);
 }
