@@ -1,15 +1,23 @@
-import { ConnectError, codeToString, type Transport } from "@connect-ts/protocol";
+import {
+  type ClientOptions,
+  ConnectError,
+  codeToString,
+  type Transport,
+} from "@connect-ts/protocol";
 import { ElizaServiceClient } from "./gen/eliza/v1/eliza_connect.js";
 
 /**
  * Has a short session with Eliza over `transport`, making each of the four
- * kinds of call once, and reports what she says through `print`.
+ * kinds of call once, and reports what she says through `print`. `options`
+ * choose the protocol (Connect by default, or gRPC, or gRPC-Web), the codec
+ * and the rest.
  */
 export async function talkToEliza(
   transport: Transport,
   print: (line: string) => void = console.log,
+  options?: ClientOptions,
 ): Promise<void> {
-  const client = new ElizaServiceClient(transport);
+  const client = new ElizaServiceClient(transport, options);
 
   // Unary: one request, one response.
   const said = await client.say({ sentence: "Hello, Eliza!" }, { timeoutMs: 5000 });

@@ -1,7 +1,9 @@
 // The demo: starts Eliza on free ports (one cleartext HTTP/2 server and one
-// HTTP/1.1 server), talks to her with every kind of call over each, prints
-// what she says, shuts everything down and exits 0, or 1 if anything failed.
-import type { Transport } from "@connect-ts/protocol";
+// HTTP/1.1 server), talks to her with every kind of call over each, in the
+// Connect protocol and then in gRPC (over HTTP/2) and gRPC-Web (over
+// HTTP/1.1), prints what she says, shuts everything down and exits 0, or 1 if
+// anything failed.
+import type { Protocol, Transport } from "@connect-ts/protocol";
 import type { ConnectServer } from "@connect-ts/server";
 import { createHttp1Transport } from "@connect-ts/transport-http1";
 import { createHttp2Transport } from "@connect-ts/transport-http2";
@@ -19,14 +21,18 @@ async function main(): Promise<void> {
     servers.push(h2);
     const h1 = await startElizaServer({ httpVersion: "1.1", introDelayMs: 100 });
     servers.push(h1);
-    const runs: [string, Transport][] = [
-      [`HTTP/2 (h2c) to ${h2.url}`, createHttp2Transport({ baseUrl: h2.url })],
-      [`HTTP/1.1 to ${h1.url}`, createHttp1Transport({ baseUrl: h1.url })],
+    const http2 = createHttp2Transport({ baseUrl: h2.url });
+    const http1 = createHttp1Transport({ baseUrl: h1.url });
+    transports.push(http2, http1);
+    const runs: [string, Transport, Protocol][] = [
+      [`HTTP/2 (h2c) at ${h2.url}`, http2, "connect"],
+      [`HTTP/1.1 at ${h1.url}`, http1, "connect"],
+      [`HTTP/2 (h2c) at ${h2.url}`, http2, "grpc"],
+      [`HTTP/1.1 at ${h1.url}`, http1, "grpc-web"],
     ];
-    for (const [label, transport] of runs) {
-      transports.push(transport);
-      console.log(`\n=== Talking to Eliza over ${label} ===`);
-      await talkToEliza(transport, (line) => console.log(`  ${line}`));
+    for (const [label, transport, protocol] of runs) {
+      console.log(`\n=== Talking to Eliza in ${protocol} over ${label} ===`);
+      await talkToEliza(transport, (line) => console.log(`  ${line}`), { protocol });
     }
     console.log("\nAll four kinds of call worked over HTTP/2 and HTTP/1.1.");
   } finally {

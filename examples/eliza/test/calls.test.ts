@@ -43,6 +43,16 @@ test("the client's session makes all four kinds of call over HTTP/2", async () =
   assert.match(lines.join("\n"), "refused with invalid_argument");
 });
 
+for (const protocol of ["grpc", "grpc-web"] as const) {
+  test(`the session works in ${protocol} over HTTP/2 too`, async () => {
+    const lines: string[] = [];
+    await talkToEliza(h2(), (line) => lines.push(line), { protocol });
+    assert.is(lines.length, 12);
+    assert.match(lines.join("\n"), "introduce    > Eliza: Hi Henry, I'm Eliza.");
+    assert.match(lines.join("\n"), "refused with invalid_argument");
+  });
+}
+
 test("low-level outputs carry headers, trailers and errors", async () => {
   const client = new ElizaServiceClient(h2());
   const tooLong = await client.callSay({ sentence: "x".repeat(1001) });
