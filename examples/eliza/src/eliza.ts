@@ -49,7 +49,11 @@ const rules: readonly Rule[] = [
     replies: ["Tell me more about feeling $1.", "Do you often feel $1?"],
   },
   {
-    pattern: /\bi have (?:been )?(.+)/i,
+    pattern: /\bi have been (.+)/i,
+    replies: ["How long have you been $1?", "Why do you think you have been $1?"],
+  },
+  {
+    pattern: /\bi have (.+)/i,
     replies: ["Why do you tell me you have $1?", "How does having $1 affect you?"],
   },
   {

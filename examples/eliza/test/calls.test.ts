@@ -1,5 +1,6 @@
 import { Code, ConnectError, type Transport } from "@connect-ts/protocol";
 import type { ConnectServer } from "@connect-ts/server";
+import { createHttp1Transport } from "@connect-ts/transport-http1";
 import { createHttp2Transport } from "@connect-ts/transport-http2";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -8,11 +9,12 @@ import { ElizaServiceClient } from "../src/gen/eliza/v1/eliza_connect.js";
 import { startElizaServer } from "../src/server.js";
 
 // Real servers on loopback, one per HTTP version, shared by the tests below.
-const servers: { h2?: ConnectServer } = {};
+const servers: { h2?: ConnectServer; h1?: ConnectServer } = {};
 const transports: Transport[] = [];
 
 test.before(async () => {
   servers.h2 = await startElizaServer({ httpVersion: "2" });
+  servers.h1 = await startElizaServer({ httpVersion: "1.1" });
 });
 
 test.after(async () => {
@@ -50,6 +52,18 @@ for (const protocol of ["grpc", "grpc-web"] as const) {
     assert.is(lines.length, 12);
     assert.match(lines.join("\n"), "introduce    > Eliza: Hi Henry, I'm Eliza.");
     assert.match(lines.join("\n"), "refused with invalid_argument");
+  });
+}
+
+for (const protocol of ["connect", "grpc-web"] as const) {
+  test(`the session works in ${protocol} over HTTP/1.1`, async () => {
+    const transport = createHttp1Transport({ baseUrl: servers.h1!.url });
+    transports.push(transport);
+    const lines: string[] = [];
+    await talkToEliza(transport, (line) => lines.push(line), { protocol });
+    assert.is(lines.length, 12);
+    assert.match(lines.join("\n"), "converse     > Eliza: Goodbye. It was nice talking to you.");
+    assert.match(lines.join("\n"), "(mood: attentive)");
   });
 }
 

@@ -19,6 +19,11 @@ test("reply matches patterns and reflects what it captured", () => {
   );
   assert.match(reply("Hello, Eliza!"), /^(Hello\.|Hi there\.)/);
   assert.match(reply("What do you think?"), /think\?$/);
+  assert.match(
+    reply("I have been having trouble communicating."),
+    /you (have )?been having trouble communicating\?$/,
+  );
+  assert.match(reply("I have many things on my mind."), /(have|having) many things on your mind/);
   assert.is(reply(""), "You are very quiet today.");
   assert.is(reply("Bye then"), "Goodbye. It was nice talking to you.");
 });
