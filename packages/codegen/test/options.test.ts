@@ -12,6 +12,7 @@ test("target=ts writes one .ts file per file with services", async () => {
   assert.equal(names(files), [
     "example/nested/deep/v2/item_service_connect.ts",
     "example/v1/clash_connect.ts",
+    "example/v1/editions_connect.ts",
     "example/v1/kinds_connect.ts",
   ]);
 });

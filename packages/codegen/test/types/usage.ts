@@ -43,6 +43,10 @@ import {
 } from "../golden/ts/example/nested/deep/v2/item_service_connect.js";
 import type { Item, Item_Label } from "../golden/ts/example/nested/deep/v2/items_pb.js";
 import type { Page } from "../golden/ts/example/common/v1/common_pb.js";
+import {
+  EditionsServiceClient,
+  editionsService,
+} from "../golden/ts/example/v1/editions_connect.js";
 import { KindsServiceClient as DeclaredKindsClient } from "../golden/js-dts/example/v1/kinds_connect.js";
 import { itemService as declaredItemService } from "../golden/js-dts/example/nested/deep/v2/item_service_connect.js";
 
@@ -105,6 +109,19 @@ export async function useKinds(): Promise<string[]> {
   const declared = new DeclaredKindsClient(transport);
   seen.push((await declared.ping({ text: "from declarations" })).text);
   return seen;
+}
+
+export async function useEditions(): Promise<string[]> {
+  const client = new EditionsServiceClient(transport);
+  const out: string[] = [(await client.echo({ text: "e" })).text];
+  out.push((await client.callEcho({})).message?.text ?? "");
+  for await (const r of client.watch({ count: 1 })) {
+    out.push(r.text);
+  }
+  for await (const r of client.callWatch({})) {
+    out.push(r.text);
+  }
+  return out;
 }
 
 export async function useClashes(): Promise<unknown[]> {
@@ -196,6 +213,12 @@ export const registrations: ServiceRegistration[] = [
   kindsService({ ping: (req) => ({ text: req.text }) }),
   legacyService({}),
   emptyService({}),
+  editionsService({
+    echo: (request) => ({ text: request.text }),
+    async *watch(request, context) {
+      yield { text: `${request.count} ${context.requestHeaders.get("x") ?? ""}` };
+    },
+  }),
   clashService({
     constructor$: () => ({}),
     delete: () => ({}),
