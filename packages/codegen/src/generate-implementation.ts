@@ -102,7 +102,7 @@ function printInterface(
           `What an implementation of \`${service.typeName}\` provides: one method per RPC. ` +
             `Pass it (or a part of it) to {@link ${names.register}} and mount the result on ` +
             "a server; RPCs left out answer `unimplemented`. A method fails the call by " +
-            "throwing a `ConnectError` (any other error becomes `internal`); a streaming " +
+            "throwing a `ConnectError` (any other error reaches the client as `unknown`); a streaming " +
             "method ends its stream with an error by throwing after what it has yielded.",
         ),
         trailerTags(service, service.deprecated),

@@ -31,6 +31,9 @@ class Kinds implements Partial<KindsServiceImplementation> {
     }
     return { text: texts.join("+") };
   }
+  old(): never {
+    throw new Error("not a ConnectError");
+  }
   async *chat(requests: AsyncIterable<PingRequest>) {
     for await (const r of requests) {
       if (r.text === "fail") {
@@ -88,6 +91,9 @@ test("call* methods return errors, headers and trailers instead of throwing", as
   const missing = await client.callPut({});
   assert.is(missing.error?.code, Code.Unimplemented);
   assert.is(missing.message, undefined);
+  // As the generated TSDoc says: an error that is not a ConnectError is `unknown`.
+  const old = await client.callOld({});
+  assert.is(old.error?.code, Code.Unknown);
   const chat = client.callChat([{ text: "ok" }, { text: "fail" }]);
   const got: string[] = [];
   for await (const r of chat) {

@@ -182,8 +182,9 @@ export class ElizaServiceClient {
  * What an implementation of `eliza.v1.ElizaService` provides: one method per RPC.
  * Pass it (or a part of it) to {@link elizaService} and mount the result on a
  * server; RPCs left out answer `unimplemented`. A method fails the call by
- * throwing a `ConnectError` (any other error becomes `internal`); a streaming
- * method ends its stream with an error by throwing after what it has yielded.
+ * throwing a `ConnectError` (any other error reaches the client as `unknown`); a
+ * streaming method ends its stream with an error by throwing after what it has
+ * yielded.
  *
  * @generated from service eliza.v1.ElizaService
  */

@@ -262,8 +262,9 @@ export declare class ClashServiceClient {
  * What an implementation of `example.v1.ClashService` provides: one method per
  * RPC. Pass it (or a part of it) to {@link clashService} and mount the result on a
  * server; RPCs left out answer `unimplemented`. A method fails the call by
- * throwing a `ConnectError` (any other error becomes `internal`); a streaming
- * method ends its stream with an error by throwing after what it has yielded.
+ * throwing a `ConnectError` (any other error reaches the client as `unknown`); a
+ * streaming method ends its stream with an error by throwing after what it has
+ * yielded.
  *
  * @generated from service example.v1.ClashService
  */
@@ -453,8 +454,8 @@ export declare class DeleteClient {
  * What an implementation of `example.v1.Delete` provides: one method per RPC. Pass
  * it (or a part of it) to {@link delete$} and mount the result on a server; RPCs
  * left out answer `unimplemented`. A method fails the call by throwing a
- * `ConnectError` (any other error becomes `internal`); a streaming method ends its
- * stream with an error by throwing after what it has yielded.
+ * `ConnectError` (any other error reaches the client as `unknown`); a streaming
+ * method ends its stream with an error by throwing after what it has yielded.
  *
  * @generated from service example.v1.Delete
  */

@@ -298,8 +298,9 @@ export class ClashServiceClient {
  * What an implementation of `example.v1.ClashService` provides: one method per
  * RPC. Pass it (or a part of it) to {@link clashService} and mount the result on a
  * server; RPCs left out answer `unimplemented`. A method fails the call by
- * throwing a `ConnectError` (any other error becomes `internal`); a streaming
- * method ends its stream with an error by throwing after what it has yielded.
+ * throwing a `ConnectError` (any other error reaches the client as `unknown`); a
+ * streaming method ends its stream with an error by throwing after what it has
+ * yielded.
  *
  * @generated from service example.v1.ClashService
  */
@@ -522,8 +523,8 @@ export class DeleteClient {
  * What an implementation of `example.v1.Delete` provides: one method per RPC. Pass
  * it (or a part of it) to {@link delete$} and mount the result on a server; RPCs
  * left out answer `unimplemented`. A method fails the call by throwing a
- * `ConnectError` (any other error becomes `internal`); a streaming method ends its
- * stream with an error by throwing after what it has yielded.
+ * `ConnectError` (any other error reaches the client as `unknown`); a streaming
+ * method ends its stream with an error by throwing after what it has yielded.
  *
  * @generated from service example.v1.Delete
  */

@@ -105,8 +105,9 @@ export class EditionsServiceClient {
  * What an implementation of `example.v1.EditionsService` provides: one method per
  * RPC. Pass it (or a part of it) to {@link editionsService} and mount the result
  * on a server; RPCs left out answer `unimplemented`. A method fails the call by
- * throwing a `ConnectError` (any other error becomes `internal`); a streaming
- * method ends its stream with an error by throwing after what it has yielded.
+ * throwing a `ConnectError` (any other error reaches the client as `unknown`); a
+ * streaming method ends its stream with an error by throwing after what it has
+ * yielded.
  *
  * @generated from service example.v1.EditionsService
  */

@@ -322,8 +322,9 @@ export class KindsServiceClient {
  * What an implementation of `example.v1.KindsService` provides: one method per
  * RPC. Pass it (or a part of it) to {@link kindsService} and mount the result on a
  * server; RPCs left out answer `unimplemented`. A method fails the call by
- * throwing a `ConnectError` (any other error becomes `internal`); a streaming
- * method ends its stream with an error by throwing after what it has yielded.
+ * throwing a `ConnectError` (any other error reaches the client as `unknown`); a
+ * streaming method ends its stream with an error by throwing after what it has
+ * yielded.
  *
  * @generated from service example.v1.KindsService
  */
@@ -565,8 +566,9 @@ export class LegacyServiceClient {
  * What an implementation of `example.v1.LegacyService` provides: one method per
  * RPC. Pass it (or a part of it) to {@link legacyService} and mount the result on
  * a server; RPCs left out answer `unimplemented`. A method fails the call by
- * throwing a `ConnectError` (any other error becomes `internal`); a streaming
- * method ends its stream with an error by throwing after what it has yielded.
+ * throwing a `ConnectError` (any other error reaches the client as `unknown`); a
+ * streaming method ends its stream with an error by throwing after what it has
+ * yielded.
  *
  * @generated from service example.v1.LegacyService
  * @deprecated
@@ -628,8 +630,9 @@ export class EmptyServiceClient {
  * What an implementation of `example.v1.EmptyService` provides: one method per
  * RPC. Pass it (or a part of it) to {@link emptyService} and mount the result on a
  * server; RPCs left out answer `unimplemented`. A method fails the call by
- * throwing a `ConnectError` (any other error becomes `internal`); a streaming
- * method ends its stream with an error by throwing after what it has yielded.
+ * throwing a `ConnectError` (any other error reaches the client as `unknown`); a
+ * streaming method ends its stream with an error by throwing after what it has
+ * yielded.
  *
  * @generated from service example.v1.EmptyService
  */

@@ -150,9 +150,9 @@ export declare class ItemServiceClient {
  * What an implementation of `example.nested.deep.v2.ItemService` provides: one
  * method per RPC. Pass it (or a part of it) to {@link itemService} and mount the
  * result on a server; RPCs left out answer `unimplemented`. A method fails the
- * call by throwing a `ConnectError` (any other error becomes `internal`); a
- * streaming method ends its stream with an error by throwing after what it has
- * yielded.
+ * call by throwing a `ConnectError` (any other error reaches the client as
+ * `unknown`); a streaming method ends its stream with an error by throwing after
+ * what it has yielded.
  *
  * @generated from service example.nested.deep.v2.ItemService
  */
