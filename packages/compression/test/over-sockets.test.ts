@@ -1,6 +1,7 @@
 // Every algorithm, every method kind, both directions, between our client
-// (HTTP/2 transport) and our server on a loopback socket.
-import { Code, ConnectError, createClient } from "@connect-ts/protocol";
+// (HTTP/2 transport) and our server on a loopback socket; over Connect, and
+// the same over gRPC and gRPC-Web.
+import { Code, ConnectError, createClient, type Protocol } from "@connect-ts/protocol";
 import { createHttp2Transport } from "@connect-ts/transport-http2";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -85,6 +86,70 @@ for (const codec of all) {
     assert.is(n, 2);
     assert.is((streamErr as ConnectError).code, Code.Aborted);
     assert.match((streamErr as ConnectError).rawMessage, /^stream failed as asked: y{2000}$/);
+  });
+}
+
+/** The request header that names the encoding of request messages, per protocol and kind. */
+function encodingHeader(protocol: Protocol, unary: boolean): string {
+  if (protocol !== "connect") return "grpc-encoding";
+  return unary ? "content-encoding" : "connect-content-encoding";
+}
+
+for (const protocol of ["grpc", "grpc-web"] as const) {
+  for (const codec of all) {
+    const client = createClient(EchoService, transport, {
+      protocol,
+      compression: { send: codec, accept: [codec] },
+    });
+    test(`${protocol} ${codec.name}: every method kind, compressed both ways`, async () => {
+      const res = await client.echo({ text: "u", payload: big });
+      assert.ok(Buffer.from(res.payload).equals(Buffer.from(big)));
+      assert.is(last(seen)[encodingHeader(protocol, true)], codec.name);
+      assert.match(String(last(seen)["grpc-accept-encoding"]), codec.name);
+      let n = 0;
+      for await (const r of client.echoServer({ text: "s", payload: big, count: 3 })) {
+        assert.is(r.payload.length, big.length);
+        n++;
+      }
+      assert.is(n, 3);
+      const sum = await client.echoClient([
+        { text: "a", payload: big },
+        { text: "b", payload: big },
+      ]);
+      assert.is(sum.index, 2 * big.length);
+      const got: string[] = [];
+      for await (const r of client.echoBidi([{ text: "x", payload: big }, { text: "y" }]))
+        got.push(r.text);
+      assert.equal(got, ["x", "y"]);
+    });
+    test(`${protocol} ${codec.name}: the response really comes back compressed`, async () => {
+      const { RpcClient } = await import("@connect-ts/protocol");
+      const rpc = new RpcClient(transport, { protocol, compression: { accept: [codec] } });
+      const out = await rpc.callUnary(EchoService.method.echo, { payload: big });
+      assert.is(out.error, undefined);
+      assert.is(out.headers.get("grpc-encoding"), codec.name);
+    });
+    test(`${protocol} ${codec.name}: errors with long messages come through`, async () => {
+      const err = await client.echo({ failWith: "out_of_range" }).catch((e) => e);
+      assert.is((err as ConnectError).code, Code.OutOfRange);
+      assert.match((err as ConnectError).rawMessage, /^failed as asked: x{2000}$/);
+    });
+  }
+  test(`${protocol}: sending an encoding the server lacks fails with unimplemented`, async () => {
+    const { server: gzipOnly } = await startEchoServer([gzip]);
+    const t = createHttp2Transport({ baseUrl: gzipOnly.url });
+    try {
+      const client = createClient(EchoService, t, {
+        protocol,
+        compression: { send: zstd, accept: [zstd] },
+      });
+      const err = await client.echo({ payload: big }).catch((e) => e);
+      assert.instance(err, ConnectError);
+      assert.is((err as ConnectError).code, Code.Unimplemented);
+    } finally {
+      await t.close();
+      await gzipOnly.close();
+    }
   });
 }
 
