@@ -47,7 +47,10 @@ export interface ClientOptions {
    * requests, which caches and proxies can serve. Off by default.
    */
   useHttpGet?: boolean;
-  /** Resolves `google.protobuf.Any` in JSON. */
+  /**
+   * Types for `google.protobuf.Any` in JSON, beyond those of the service's
+   * own file and its imports, which are always known.
+   */
   registry?: Registry;
   /** A timeout applied to every call that does not set its own. */
   defaultTimeoutMs?: number;

@@ -6,9 +6,11 @@ import {
   type DescMethodClientStreaming,
   type DescMethodServerStreaming,
   type DescMethodUnary,
+  type DescService,
   type Message,
   type MessageInitShape,
   type MessageShape,
+  type Registry,
 } from "@bufbuild/protobuf";
 import { errorParts } from "./call-metadata.js";
 import { type CallSignal, createCallSignal } from "./call-signal.js";
@@ -37,7 +39,7 @@ import {
 import { Metadata } from "./metadata.js";
 import type { ClientProtocol } from "./protocol.js";
 import { clientProtocols } from "./protocols.js";
-import { createSerializer } from "./serialization.js";
+import { createSerializer, serviceRegistry } from "./serialization.js";
 import { CallStreamOutput } from "./stream-output.js";
 
 /** What a client settles about a method the first time it is called. */
@@ -59,6 +61,7 @@ export class RpcClient {
   readonly #protocol: ClientProtocol;
   readonly #baseUrl: string;
   readonly #methods = new Map<DescMethod, MethodEntry>();
+  readonly #registries = new Map<DescService, Registry>();
 
   /**
    * @param transport how requests travel.
@@ -244,21 +247,26 @@ export class RpcClient {
     const accept = [...(o.compression?.accept ?? [])];
     if (send !== undefined && !accept.some((c) => c.name === send.name)) accept.push(send);
     const url = `${this.#baseUrl}/${method.parent.typeName}/${method.name}`;
+    let registry = this.#registries.get(method.parent);
+    if (registry === undefined) {
+      registry = serviceRegistry(method.parent, o.registry);
+      this.#registries.set(method.parent, registry);
+    }
     const inner = this.#protocol.createCall({
       transport: this.#transport,
       service: method.parent,
       method,
       url,
       codec,
-      input: createSerializer(method.input, codec, o.registry, Code.Internal),
-      output: createSerializer(method.output, codec, o.registry, Code.Internal),
+      input: createSerializer(method.input, codec, registry, Code.Internal),
+      output: createSerializer(method.output, codec, registry, Code.Internal),
       readMaxBytes: o.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
       writeMaxBytes: o.writeMaxBytes ?? MAX_ENVELOPE_PAYLOAD,
       sendCompression: send,
       acceptCompression: accept,
       compressMinBytes: o.compression?.minBytes ?? DEFAULT_COMPRESS_MIN_BYTES,
       useHttpGet: o.useHttpGet ?? false,
-      registry: o.registry,
+      registry,
     });
     const entry = { url, fn: applyInterceptors(inner, o.interceptors) };
     this.#methods.set(method, entry);

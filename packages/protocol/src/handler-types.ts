@@ -95,7 +95,10 @@ export interface RouterOptions {
   writeMaxBytes?: number;
   /** Protocols served; all that are implemented by default. */
   protocols?: readonly Protocol[];
-  /** Resolves `google.protobuf.Any` in JSON. */
+  /**
+   * Types for `google.protobuf.Any` in JSON, beyond those of each service's
+   * own file and its imports, which are always known.
+   */
   registry?: Registry;
   /** Require the `Connect-Protocol-Version` header on Connect requests. Off by default. */
   requireConnectProtocolHeader?: boolean;

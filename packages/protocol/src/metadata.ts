@@ -92,12 +92,12 @@ export class Metadata implements Iterable<[string, string]> {
     return out;
   }
 
-  /** Appends a binary value, base64-encoded. The name must end in `-bin`. */
+  /** Appends a binary value, base64-encoded without padding as Connect and gRPC advise. The name must end in `-bin`. */
   appendBinary(name: string, value: Uint8Array): this {
     if (!name.toLowerCase().endsWith("-bin")) {
       throw new TypeError(`binary header "${name}" must end in -bin`);
     }
-    return this.append(name, base64Encode(value));
+    return this.append(name, base64Encode(value).replace(/=+$/, ""));
   }
 
   /** Adds every value of `init` to this instance (appending, not replacing). */

@@ -1,4 +1,4 @@
-import type { DescMethod } from "@bufbuild/protobuf";
+import type { DescMethod, Registry } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import type { CodecName } from "./client-types.js";
 import { Code } from "./code.js";
@@ -14,7 +14,7 @@ import {
 import { Metadata } from "./metadata.js";
 import type { HandlerMethodConfig, HandlerProtocol, HandlerSerializers } from "./protocol.js";
 import { handlerProtocols } from "./protocols.js";
-import { createSerializer } from "./serialization.js";
+import { createSerializer, serviceRegistry } from "./serialization.js";
 
 /** The handlers of one method, one per protocol served. */
 type MethodHandlers = readonly (readonly [HandlerProtocol, UniversalHandler])[];
@@ -35,10 +35,11 @@ export function createRouter(
   const routes = new Map<string, MethodHandlers>();
   const allowed = new Map<string, string>();
   for (const { service, implementation } of services) {
+    const registry = serviceRegistry(service, options.registry);
     for (const method of service.methods) {
       const path = `/${service.typeName}/${method.name}`;
       if (routes.has(path)) throw new TypeError(`${path} is registered twice`);
-      const config = methodConfig(method, implementation[method.localName], options);
+      const config = methodConfig(method, implementation[method.localName], options, registry);
       routes.set(
         path,
         protocols.map((p) => [p, p.createHandler(config)] as const),
@@ -87,8 +88,8 @@ function methodConfig(
   method: DescMethod,
   impl: Function | undefined,
   options: RouterOptions,
+  registry: Registry,
 ): HandlerMethodConfig {
-  const registry = options.registry;
   const cache = new Map<CodecName, HandlerSerializers>();
   return {
     service: method.parent,

@@ -1,5 +1,8 @@
 import {
+  createRegistry,
+  type DescFile,
   type DescMessage,
+  type DescService,
   fromBinary,
   fromJsonString,
   type MessageShape,
@@ -83,4 +86,22 @@ function serializeError(desc: DescMessage, codec: string, cause: unknown): Conne
   return new ConnectError(`cannot encode ${desc.typeName} to ${codec}${text}`, Code.Internal, {
     cause,
   });
+}
+
+/**
+ * The registry a service's JSON codec uses for `google.protobuf.Any`: every
+ * type of the file that declares the service and of the files it imports,
+ * then the user's registry, which wins on conflicts. Built once per service.
+ */
+export function serviceRegistry(service: DescService, user: Registry | undefined): Registry {
+  const files: DescFile[] = [];
+  const seen = new Set<DescFile>();
+  const visit = (file: DescFile) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const dep of file.dependencies) visit(dep);
+    files.push(file);
+  };
+  visit(service.file);
+  return user === undefined ? createRegistry(...files) : createRegistry(...files, user);
 }

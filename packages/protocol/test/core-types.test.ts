@@ -9,6 +9,7 @@ import {
   codeFromString,
   codeToString,
   errorFromJsonBytes,
+  errorToJson,
   errorToJsonBytes,
   isCode,
   Metadata,
@@ -117,6 +118,11 @@ test("ConnectError details: packed from messages, unpacked by type or registry, 
   const viaRegistry = back.findDetails(createRegistry(RetryInfoSchema, EchoRequestSchema));
   assert.is(viaRegistry.length, 1);
   assert.is(back.findDetails(EchoRequestSchema).length, 0);
+  // Values use the standard alphabet without padding.
+  const odd = new ConnectError("o", Code.Aborted, {
+    details: [{ type: "x.Y", value: new Uint8Array([0xfb, 0xff]) }],
+  });
+  assert.equal(errorToJson(odd).details?.[0]?.value, "+/8");
   // A detail that claims a known type but does not decode is skipped.
   const broken = new ConnectError("b", Code.Aborted, {
     details: [{ type: "testpb.v1.RetryInfo", value: new Uint8Array([0xff]) }],

@@ -1,5 +1,5 @@
 import { create, createRegistry } from "@bufbuild/protobuf";
-import { anyPack, anyUnpack } from "@bufbuild/protobuf/wkt";
+import { anyPack, anyUnpack, DurationSchema } from "@bufbuild/protobuf/wkt";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
@@ -273,17 +273,27 @@ test("createClient builds a typed client", async () => {
   assert.is((await collect(client.bidi([{ text: "r" }])))[0]?.text, "r");
 });
 
-test("JSON with a registry carries google.protobuf.Any", async () => {
-  const registry = createRegistry(RetryInfoSchema, EchoRequestSchema);
+test("JSON carries google.protobuf.Any of the service's own types without a registry", async () => {
   const extra = anyPack(RetryInfoSchema, create(RetryInfoSchema, { retryAfterMs: 7 }));
+  const client = setup({ codec: "json" });
+  const res = await client.unary(M.unary, { text: "any", extra });
+  assert.is(anyUnpack(res.extra!, RetryInfoSchema)?.retryAfterMs, 7);
+});
+
+test("JSON with a registry carries google.protobuf.Any of other types", async () => {
+  const registry = createRegistry(DurationSchema);
+  const extra = anyPack(DurationSchema, create(DurationSchema, { seconds: 3n }));
   const client = setup({ codec: "json", registry }, { registry });
   const res = await client.unary(M.unary, { text: "any", extra });
-  const back = anyUnpack(res.extra!, RetryInfoSchema);
-  assert.is(back?.retryAfterMs, 7);
-  // Without a registry on the server the request cannot be decoded.
+  assert.is(anyUnpack(res.extra!, DurationSchema)?.seconds, 3n);
+  // Without the type on the server the request cannot be decoded.
   const blind = setup({ codec: "json", registry }, {});
   const out = await blind.callUnary(M.unary, { text: "any", extra });
   assert.is(out.error?.code, Code.InvalidArgument);
+  // Nor can the client encode it without the type.
+  const mute = setup({ codec: "json" }, { registry });
+  const out2 = await mute.callUnary(M.unary, { text: "any", extra });
+  assert.is(out2.error?.code, Code.Internal);
 });
 
 test("calls leave no timers behind, unref'd ones included", async () => {

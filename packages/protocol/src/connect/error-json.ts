@@ -26,7 +26,8 @@ export function errorToJson(error: ConnectError, registry?: Registry): ErrorJson
     out.details = error.details.map((d) => {
       const item: { type: string; value: string; debug?: JsonValue } = {
         type: d.type,
-        value: base64Encode(d.value, true),
+        // Standard alphabet without padding, as the spec requires.
+        value: base64Encode(d.value).replace(/=+$/, ""),
       };
       const debug = d.debug ?? debugJson(d, registry);
       if (debug !== undefined) item.debug = debug as JsonValue;
