@@ -10,12 +10,7 @@ import {
   createMemoryTransport,
   createRouter,
 } from "../src/index.js";
-import {
-  type EchoResponse,
-  EchoRequestSchema,
-  RetryInfoSchema,
-  TestService,
-} from "./gen/testpb/v1/test_pb.js";
+import { type EchoResponse, RetryInfoSchema, TestService } from "./gen/testpb/v1/test_pb.js";
 import { setup } from "./support/setup.js";
 import { testService } from "./support/test-service.js";
 
