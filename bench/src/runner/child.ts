@@ -5,7 +5,11 @@ import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { ChildHandle } from "../child/ipc.js";
 
-const childMain = fileURLToPath(new URL("../child/child-main.js", import.meta.url));
+// Under tests the sources run through tsx; in a bench run, the compiled files.
+const fromSource = import.meta.url.endsWith(".ts");
+const childMain = fileURLToPath(
+  new URL(`../child/child-main.${fromSource ? "ts" : "js"}`, import.meta.url),
+);
 
 /** The cores servers and load generators run on: apart when the machine allows. */
 export interface Pinning {
@@ -48,7 +52,7 @@ export interface ChildOptions {
  * as this process, with `--expose-gc` so memory is read after collection.
  */
 export function startChild(options: ChildOptions): ChildHandle {
-  const nodeArgs = ["--expose-gc"];
+  const nodeArgs = fromSource ? ["--expose-gc", "--import", "tsx"] : ["--expose-gc"];
   if (options.cpuProfileDir !== undefined) {
     mkdirSync(options.cpuProfileDir, { recursive: true });
     nodeArgs.push(
