@@ -1,4 +1,5 @@
 import { Decompress } from "fzstd";
+import { concat } from "./concat.js";
 import { corrupt, tooLarge } from "./errors.js";
 import { scanZstdFrames } from "./zstd-frame.js";
 
@@ -61,16 +62,4 @@ export function checkScan(
   if (streaming && scan.maxWindow > Math.max(maxBytes, WINDOW_FLOOR)) {
     throw tooLarge(name, maxBytes, new Error(`frame window of ${scan.maxWindow} bytes`));
   }
-}
-
-/** Joins chunks into one array without a copy when there is only one. */
-export function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

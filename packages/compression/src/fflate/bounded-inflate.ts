@@ -1,7 +1,7 @@
 import { Gunzip, gunzipSync, Inflate, inflateSync, Unzlib, unzlibSync } from "fflate";
 import { crc32 } from "../crc32.js";
 import { corrupt, tooLarge } from "../errors.js";
-import { concat } from "../zstd-stream.js";
+import { concat } from "../concat.js";
 
 /** The three framings of DEFLATE that fflate reads. */
 export type DeflateFraming = "gzip" | "zlib" | "raw";
