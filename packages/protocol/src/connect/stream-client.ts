@@ -1,0 +1,166 @@
+import type { Message } from "@bufbuild/protobuf";
+import { Code } from "../code.js";
+import type { Compression } from "../compression.js";
+import { compressMessage, decompressMessage } from "../compression-negotiation.js";
+import { ConnectError } from "../connect-error.js";
+import { encodeEnvelope, FLAG_COMPRESSED, FLAG_END_STREAM, readEnvelopes } from "../envelope.js";
+import type { HttpResponse } from "../http.js";
+import type { StreamRequest, StreamResponse, UnaryRequest, UnaryResponse } from "../interceptor.js";
+import { Metadata } from "../metadata.js";
+import type { ClientMethodConfig } from "../protocol.js";
+import { parseEndStream } from "./end-stream.js";
+import {
+  headerProtocolVersion,
+  headerStreamAcceptEncoding,
+  headerStreamEncoding,
+  parseContentType,
+  protocolVersion,
+  streamContentType,
+} from "./request-header.js";
+import { encodeTimeout, TIMEOUT_HEADER } from "./timeout.js";
+
+import {
+  acceptHeader,
+  checkWriteLimit,
+  contentTypeError,
+  responseCompression,
+  unaryError,
+  withParts,
+} from "./client-response.js";
+
+/** Builds the call of a streaming method, client-streaming ones included. */
+export function createStreamCall(
+  config: ClientMethodConfig,
+): (req: UnaryRequest | StreamRequest) => Promise<UnaryResponse | StreamResponse> {
+  const { transport, service, method, codec, input, writeMaxBytes } = config;
+  const contentType = streamContentType(codec);
+  const acceptEncoding = acceptHeader(config.acceptCompression);
+  const send = config.sendCompression;
+  const minBytes = config.compressMinBytes;
+  const singleResponse = method.methodKind === "client_streaming";
+  const frame = async (message: Message): Promise<Uint8Array> => {
+    const bytes = input.serialize(message);
+    checkWriteLimit(bytes.length, writeMaxBytes);
+    if (send !== undefined && bytes.length >= minBytes) {
+      return encodeEnvelope(FLAG_COMPRESSED, await compressMessage(send, bytes));
+    }
+    return encodeEnvelope(0, bytes);
+  };
+  return async (req) => {
+    const header = req.header;
+    header.set("content-type", contentType);
+    header.set(headerProtocolVersion, protocolVersion);
+    if (req.timeoutMs !== undefined) header.set(TIMEOUT_HEADER, encodeTimeout(req.timeoutMs));
+    if (send !== undefined) header.set(headerStreamEncoding, send.name);
+    if (acceptEncoding !== undefined) header.set(headerStreamAcceptEncoding, acceptEncoding);
+    const body = req.stream
+      ? frameAll(req.message as AsyncIterable<Message>, frame)
+      : await frame(req.message as Message);
+    const res = await transport.request({
+      method: "POST",
+      url: req.url,
+      headers: header,
+      body,
+      signal: req.signal,
+    });
+    const headers = res.headers;
+    if (res.status !== 200) throw await unaryError(res, headers, new Metadata(), config);
+    const type = parseContentType(headers.get("content-type"));
+    if (type === undefined || !type.stream || type.codec !== codec) {
+      res.body.cancel();
+      const err = contentTypeError(
+        headers.get("content-type"),
+        contentType,
+        "application/connect+",
+      );
+      err.metadata.merge(headers);
+      throw withParts(err, headers, new Metadata());
+    }
+    let compression: Compression | undefined;
+    try {
+      compression = responseCompression(headers.get(headerStreamEncoding), config);
+    } catch (e) {
+      res.body.cancel();
+      throw e;
+    }
+    const trailer = new Metadata();
+    const messages = readMessages(res, headers, trailer, compression, config);
+    if (singleResponse) {
+      const message = await onlyMessage(messages);
+      return { stream: false, service, method, header: headers, message, trailer };
+    }
+    return { stream: true, service, method, header: headers, message: messages, trailer };
+  };
+}
+
+async function* frameAll(
+  messages: AsyncIterable<Message>,
+  frame: (message: Message) => Promise<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  for await (const message of messages) yield await frame(message);
+}
+
+async function* readMessages(
+  res: HttpResponse,
+  headers: Metadata,
+  trailer: Metadata,
+  compression: Compression | undefined,
+  config: ClientMethodConfig,
+): AsyncGenerator<Message, void, undefined> {
+  const { readMaxBytes, output } = config;
+  let ended = false;
+  try {
+    for await (const env of readEnvelopes(res.body, readMaxBytes, Code.Internal)) {
+      if (ended) {
+        throw new ConnectError("protocol error: data after the end-stream message", Code.Internal);
+      }
+      let data = env.data;
+      if ((env.flags & FLAG_COMPRESSED) !== 0) {
+        if (compression === undefined) {
+          throw new ConnectError(
+            "protocol error: compressed message but no encoding was negotiated",
+            Code.Internal,
+          );
+        }
+        data = await decompressMessage(compression, data, readMaxBytes, Code.Internal);
+      }
+      if ((env.flags & FLAG_END_STREAM) !== 0) {
+        ended = true;
+        const end = parseEndStream(data, headers);
+        trailer.merge(end.metadata);
+        if (end.error !== undefined) throw withParts(end.error, headers, trailer);
+        continue;
+      }
+      yield output.parse(data);
+    }
+    if (!ended) {
+      throw new ConnectError("protocol error: missing end-stream message", Code.Internal);
+    }
+  } catch (e) {
+    const err = ConnectError.from(e, Code.Internal);
+    if (err.metadata.size === 0) err.metadata.merge(headers).merge(trailer);
+    throw withParts(err, headers, trailer);
+  } finally {
+    res.body.cancel();
+  }
+}
+
+async function onlyMessage(messages: AsyncGenerator<Message>): Promise<Message> {
+  let message: Message | undefined;
+  for await (const m of messages) {
+    if (message !== undefined) {
+      throw new ConnectError(
+        "protocol error: more than one response message for a unary method",
+        Code.Unimplemented,
+      );
+    }
+    message = m;
+  }
+  if (message === undefined) {
+    throw new ConnectError(
+      "protocol error: missing response message for a unary method",
+      Code.Unimplemented,
+    );
+  }
+  return message;
+}
