@@ -1,13 +1,15 @@
 // The demo: starts Eliza on free ports (one cleartext HTTP/2 server and one
 // HTTP/1.1 server), talks to her with every kind of call over each, in the
 // Connect protocol and then in gRPC (over HTTP/2) and gRPC-Web (over
-// HTTP/1.1), prints what she says, shuts everything down and exits 0, or 1 if
-// anything failed.
+// HTTP/1.1), then once more with compression and interceptors composed into
+// the client, prints what she says, shuts everything down and exits 0, or 1
+// if anything failed.
 import type { Protocol, Transport } from "@connect-ts/protocol";
 import type { ConnectServer } from "@connect-ts/server";
 import { createHttp1Transport } from "@connect-ts/transport-http1";
 import { createHttp2Transport } from "@connect-ts/transport-http2";
 import { talkToEliza } from "./conversation.js";
+import { talkWithLayers } from "./layered.js";
 import { startElizaServer } from "./server.js";
 
 /** The demo must finish well within this; a hang is a failure, not a wait. */
@@ -34,6 +36,8 @@ async function main(): Promise<void> {
       console.log(`\n=== Talking to Eliza in ${protocol} over ${label} ===`);
       await talkToEliza(transport, (line) => console.log(`  ${line}`), { protocol });
     }
+    console.log("\n=== The layers: gzip both ways, a bearer token and logging, over HTTP/2 ===");
+    await talkWithLayers((line) => console.log(`  ${line}`));
     console.log("\nAll four kinds of call worked over HTTP/2 and HTTP/1.1.");
   } finally {
     await Promise.allSettled(transports.map((t) => t.close()));

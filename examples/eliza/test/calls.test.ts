@@ -5,6 +5,7 @@ import { createHttp2Transport } from "@connect-ts/transport-http2";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { talkToEliza } from "../src/conversation.js";
+import { talkWithLayers } from "../src/layered.js";
 import { ElizaServiceClient } from "../src/gen/eliza/v1/eliza_connect.js";
 import { startElizaServer } from "../src/server.js";
 
@@ -66,6 +67,16 @@ for (const protocol of ["connect", "grpc-web"] as const) {
     assert.match(lines.join("\n"), "(mood: attentive)");
   });
 }
+
+test("compression and interceptors composed into the generated client take effect", async () => {
+  const lines: string[] = [];
+  await talkWithLayers((line) => lines.push(line));
+  const text = lines.join("\n");
+  assert.match(text, "(content-encoding: gzip)");
+  assert.match(text, "callIntroduce > 4 sentences (connect-content-encoding: gzip)");
+  assert.is(lines.filter((l) => l.startsWith("client log")).length, 2);
+  assert.is(lines.filter((l) => l.startsWith("server log")).length, 2);
+});
 
 test("low-level outputs carry headers, trailers and errors", async () => {
   const client = new ElizaServiceClient(h2());

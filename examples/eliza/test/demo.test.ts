@@ -23,8 +23,10 @@ test("the demo talks to Eliza in every protocol over both HTTP versions and exit
   });
   assert.is(code, 0, stderr);
   const sections = stdout.split("\n=== ").slice(1);
+  assert.is(sections.length, 5, stdout);
+  const calls = sections.slice(0, 4);
   assert.equal(
-    sections.map((s) => s.slice(0, s.indexOf(" at "))),
+    calls.map((s) => s.slice(0, s.indexOf(" at "))),
     [
       "Talking to Eliza in connect over HTTP/2 (h2c)",
       "Talking to Eliza in connect over HTTP/1.1",
@@ -32,11 +34,16 @@ test("the demo talks to Eliza in every protocol over both HTTP versions and exit
       "Talking to Eliza in grpc-web over HTTP/1.1",
     ],
   );
-  for (const section of sections) {
+  for (const section of calls) {
     for (const call of ["say", "callSay", "introduce", "pontificate", "converse"]) {
       assert.match(section, new RegExp(`\\n  ${call}\\s+> `), `${call} in ${section.slice(0, 60)}`);
     }
   }
+  const layers = sections[4]!;
+  assert.match(layers, "(content-encoding: gzip)");
+  assert.match(layers, "(connect-content-encoding: gzip)");
+  assert.match(layers, "client log   > client /eliza.v1.ElizaService/Say ok");
+  assert.match(layers, "server log   > server /eliza.v1.ElizaService/Say ok");
   assert.match(stdout, "All four kinds of call worked over HTTP/2 and HTTP/1.1.");
 });
 
