@@ -47,6 +47,10 @@ export interface RetryOptions {
  * end early when the call is cancelled, and a wait that would outlast the
  * call's timeout is not started: the last error is returned instead.
  *
+ * A server may steer this with gRPC's `grpc-retry-pushback-ms` (in the
+ * error's headers or trailers): a number of milliseconds replaces the
+ * computed wait; a negative or unreadable value stops retrying.
+ *
  * Each attempt gets its own copy of the request headers, so interceptors
  * inside this one see the headers as the caller set them every time. On a
  * server this interceptor does nothing.
@@ -81,13 +85,27 @@ export function retry(options: RetryOptions = {}): Interceptor {
           if (attempt >= maxAttempts || !codes.has(error.code)) throw error;
           if (request.signal.aborted) throw error;
           if (shouldRetry !== undefined && !shouldRetry(error, attempt, request)) throw error;
+          const pushback = serverPushback(error);
+          if (pushback === "stop") throw error;
           const backoff = Math.min(max, initial * multiplier ** (attempt - 1));
-          const wait = backoff * (1 - jitter * random());
+          const wait = pushback ?? backoff * (1 - jitter * random());
           if (deadline !== undefined && Date.now() + wait >= deadline) throw error;
           await sleep(wait, request.signal);
         }
       }
     };
+}
+
+/**
+ * Reads gRPC's retry pushback from the error's metadata: a server sends
+ * `grpc-retry-pushback-ms` to say how long to wait, or a negative or
+ * unreadable value to say "do not retry". `undefined` when it is absent.
+ */
+function serverPushback(error: ConnectError): number | "stop" | undefined {
+  const value = error.metadata.get("grpc-retry-pushback-ms");
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim())) return "stop";
+  return Number(value.trim());
 }
 
 /** Waits `ms`, or rejects with the call's own error as soon as its signal aborts. */

@@ -197,6 +197,43 @@ test("on a server it does nothing", async () => {
   assert.is(seen.calls, 1);
 });
 
+test("grpc-retry-pushback-ms from the server sets the wait, or stops retrying", async () => {
+  const pushing = (value: string): Interceptor => {
+    let calls = 0;
+    return () => async () => {
+      calls++;
+      if (calls === 1) {
+        throw new ConnectError("busy", Code.Unavailable, {
+          metadata: { "grpc-retry-pushback-ms": value },
+        });
+      }
+      throw new ConnectError("still busy", Code.Unavailable);
+    };
+  };
+  for (const protocol of ["connect", "grpc"] as const) {
+    // 150 ms asked for, against a computed wait of 1 ms.
+    const slow = echoSetup(
+      { protocol, interceptors: [retry({ ...fast, maxAttempts: 2 })] },
+      {
+        interceptors: [pushing("150")],
+      },
+    );
+    const started = performance.now();
+    assert.is(await codeOf(slow.client.echo({})), Code.Unavailable);
+    const ms = performance.now() - started;
+    assert.ok(ms >= 140, `${protocol}: waited ${ms.toFixed(0)} ms`);
+    // A negative value: no second attempt, so no "still busy".
+    const stop = echoSetup(
+      { protocol, interceptors: [retry({ ...fast, maxAttempts: 5 })] },
+      {
+        interceptors: [pushing("-1")],
+      },
+    );
+    const err = await stop.client.echo({}).catch((e) => e);
+    assert.is((err as ConnectError).rawMessage, "busy", protocol);
+  }
+});
+
 test("bad options are refused when the interceptor is made", () => {
   assert.throws(() => retry({ maxAttempts: 0 }), RangeError);
   assert.throws(() => retry({ maxAttempts: 1.5 }), RangeError);
