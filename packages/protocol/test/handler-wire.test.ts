@@ -1,8 +1,14 @@
 import { createRegistry, toBinary, create } from "@bufbuild/protobuf";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { type Code, codeToHttpStatus, codeToString, createRouter } from "../src/index.js";
-import { EchoRequestSchema, RetryInfoSchema } from "./gen/testpb/v1/test_pb.js";
+import {
+  type Code,
+  codeToHttpStatus,
+  codeToString,
+  createRouter,
+  registerService,
+} from "../src/index.js";
+import { EchoRequestSchema, RetryInfoSchema, TestService } from "./gen/testpb/v1/test_pb.js";
 import { envelopes, frames, rawRequest, readResponse } from "./support/raw.js";
 import { testService } from "./support/test-service.js";
 
@@ -454,6 +460,35 @@ test("GET: JSON percent-encoded and proto base64, any parameter order, unknown p
     ),
   );
   assert.is(badMsg.status, 400);
+});
+
+test("a response body dropped before it is read still ends the handler's stream", async () => {
+  let closed = false;
+  let signal: AbortSignal | undefined;
+  const r = createRouter([
+    registerService(TestService, {
+      async *serverStream(_req, ctx) {
+        signal = ctx.signal;
+        try {
+          for (let i = 0; i < 100; i++) yield { index: i };
+        } finally {
+          closed = true;
+        }
+      },
+    }),
+  ]);
+  const res = await r.handle(
+    rawRequest({
+      path: `${P}/ServerStream`,
+      headers: { "content-type": "application/connect+json" },
+      body: envelopes([0, "{}"]),
+    }),
+  );
+  const body = res.body as AsyncIterable<Uint8Array>;
+  await body[Symbol.asyncIterator]().return?.();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.ok(closed);
+  assert.ok(signal?.aborted);
 });
 
 test.run();

@@ -151,6 +151,16 @@ export function createStreamHandler(
     if (compression !== undefined) headers.set(headerStreamEncoding, compression.name);
     const callSignal = call;
     const trailer = response.trailer;
+    const release = (finished: boolean) => {
+      if (!finished) {
+        callSignal.abort(
+          new ConnectError("the client stopped reading the response", Code.Canceled),
+        );
+        closeIterator(rest);
+      }
+      callSignal.cleanup();
+      req.body.cancel();
+    };
     async function* body(): AsyncGenerator<Uint8Array> {
       let error: ConnectError | undefined;
       let finished = false;
@@ -170,18 +180,43 @@ export function createStreamHandler(
         yield await endFrame(trailer, error);
         finished = true;
       } finally {
-        if (!finished) {
-          callSignal.abort(
-            new ConnectError("the client stopped reading the response", Code.Canceled),
-          );
-          closeIterator(rest);
-        }
-        callSignal.cleanup();
-        req.body.cancel();
+        release(finished);
       }
     }
-    return { status: 200, headers, body: body() };
+    return { status: 200, headers, body: releasing(body(), () => release(false)) };
   };
+}
+
+/**
+ * Wraps a generator so that returning it before its first `next` still
+ * releases the call: a generator that never started skips its `finally`.
+ */
+function releasing(
+  gen: AsyncGenerator<Uint8Array>,
+  release: () => void,
+): AsyncIterable<Uint8Array> {
+  let started = false;
+  const iterator: AsyncIterator<Uint8Array> = {
+    next() {
+      started = true;
+      return gen.next();
+    },
+    return(value?: unknown) {
+      if (!started) {
+        started = true;
+        release();
+      }
+      return gen.return(value as undefined);
+    },
+    throw(e?: unknown) {
+      if (!started) {
+        started = true;
+        release();
+      }
+      return gen.throw(e);
+    },
+  };
+  return { [Symbol.asyncIterator]: () => iterator };
 }
 
 /** Reads the one request of a server-streaming call: exactly one envelope. */
