@@ -196,7 +196,8 @@ export class Http2Exchange implements BodySource {
   #onClose(stream: ClientHttp2Stream, session: PooledSession): void {
     this.#drain?.();
     this.#stopPump();
-    if (this.#phase === Phase.Done) {
+    if (this.#phase === Phase.Done || this.#body?.finished === true) {
+      this.#phase = Phase.Done;
       this.#cleanup();
       return;
     }
