@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { create, createRegistry } from "@bufbuild/protobuf";
 import { anyPack, anyUnpack, DurationSchema } from "@bufbuild/protobuf/wkt";
 import { test } from "uvu";
@@ -289,6 +290,21 @@ test("JSON with a registry carries google.protobuf.Any of other types", async ()
   const mute = setup({ codec: "json" }, { registry });
   const out2 = await mute.callUnary(M.unary, { text: "any", extra });
   assert.is(out2.error?.code, Code.Internal);
+});
+
+test("a signal shared by many calls keeps no listeners once they end", async () => {
+  const client = setup();
+  const ac = new AbortController();
+  for (let i = 0; i < 20; i++) {
+    await client.unary(M.unary, { text: "x" }, { signal: ac.signal });
+    await client.callUnary(M.unary, { failCode: Code.NotFound }, { signal: ac.signal });
+    for await (const _ of client.serverStream(M.serverStream, { count: 2 }, { signal: ac.signal }));
+    await client.clientStream(M.clientStream, [{ text: "a" }], {
+      signal: ac.signal,
+      timeoutMs: 5000,
+    });
+  }
+  assert.is(getEventListeners(ac.signal, "abort").length, 0);
 });
 
 test("calls leave no timers behind, unref'd ones included", async () => {
