@@ -158,6 +158,29 @@ test("streams: Connect-Content-Encoding, the per-message flag and a compressed e
   );
   const end = JSON.parse(new TextDecoder().decode(await testGzip.decompress(fs[2]!.data, 1 << 20)));
   assert.is(end.error.code, "failed_precondition");
+  // An error before the first message: the end-stream alone, compressed, and the header says so.
+  const early = await readResponse(
+    await router.handle(
+      rawRequest({
+        path: `${P}/ServerStream`,
+        headers: {
+          "content-type": "application/connect+json",
+          "connect-accept-encoding": "gzip",
+        },
+        body: envelopes([0, JSON.stringify({ text: "e", count: 0, failCode: 5 })]),
+      }),
+    ),
+  );
+  assert.is(early.headers.get("connect-content-encoding"), "gzip");
+  const only = frames(early.body);
+  assert.equal(
+    only.map((f) => f.flags),
+    [3],
+  );
+  const endEarly = JSON.parse(
+    new TextDecoder().decode(await testGzip.decompress(only[0]!.data, 1 << 20)),
+  );
+  assert.is(endEarly.error.code, "not_found");
   // Uncompressed frames are fine in a compressed stream.
   const mixed = await readResponse(
     await router.handle(

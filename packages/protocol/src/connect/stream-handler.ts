@@ -140,6 +140,8 @@ export function createStreamHandler(
       }
       const err = ConnectError.from(e);
       headers.merge(context?.responseHeaders ?? new Metadata());
+      // The end-stream message may be compressed: the header must say with what.
+      if (compression !== undefined) headers.set(headerStreamEncoding, compression.name);
       const body = await endFrame(context?.responseTrailers ?? new Metadata(), err);
       closeIterator(rest);
       call?.cleanup();
