@@ -144,6 +144,11 @@ export async function useClashes(): Promise<unknown[]> {
   // The client is not a thenable: awaiting it gives the client itself.
   const same: ClashServiceClient = await Promise.resolve(client);
   out.push(same);
+  out.push(await client.runtime({}), await client.callRuntime({}));
+  for await (const t of client.stream([{}])) {
+    out.push(t);
+  }
+  out.push(client.callStream([]));
   const del = new DeleteClient(transport);
   out.push(await del.delete({}), await del.callDelete({}));
   return out;
@@ -231,6 +236,12 @@ export const registrations: ServiceRegistration[] = [
     },
     say: () => ({}),
     callSay: async () => ({}),
+    runtime: () => ({}),
+    async *stream(requests) {
+      for await (const _ of requests) {
+        yield {};
+      }
+    },
   } satisfies ClashServiceImplementation),
   delete$({ delete: (r) => r }),
   itemService({
@@ -276,4 +287,8 @@ export async function misuse(client: KindsServiceClient): Promise<void> {
   });
   // @ts-expect-error no RPC of that name
   kindsService({ pong: () => ({}) });
+  clashService({
+    // @ts-expect-error a message of another type, even one with no fields, is not the response
+    runtime: (request) => request,
+  });
 }

@@ -289,6 +289,74 @@ export class ClashServiceClient {
   callCallSay(request, options) {
     return this.#rpc.callUnary(ClashService.method.callSay, request, options);
   }
+
+  /**
+   * Request and response types named like runtime imports.
+   *
+   * @remarks
+   * Unary RPC, served at `/example.v1.ClashService/Runtime`.
+   *
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
+   * @param options - Headers, timeout and abort signal of this call.
+   * @returns The response; rejects with a `ConnectError` if the call fails.
+   *
+   * @generated from rpc example.v1.ClashService.Runtime
+   */
+  runtime(request, options) {
+    return this.#rpc.unary(ClashService.method.runtime, request, options);
+  }
+
+  /**
+   * Calls Runtime like {@link ClashServiceClient.runtime}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
+   *
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
+   * @param options - Headers, timeout and abort signal of this call.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
+   *
+   * @generated from rpc example.v1.ClashService.Runtime
+   */
+  callRuntime(request, options) {
+    return this.#rpc.callUnary(ClashService.method.runtime, request, options);
+  }
+
+  /**
+   * @remarks
+   * Bidirectional-streaming RPC, served at `/example.v1.ClashService/Stream`.
+   *
+   * @param requests - The requests, as an async or sync iterable of messages or init
+   *   objects; the request stream ends when it does.
+   * @param options - Headers, timeout and abort signal of this call.
+   * @returns The responses; iteration throws a `ConnectError` if the call fails.
+   *   Over HTTP/2 they arrive while requests are still being sent.
+   *
+   * @generated from rpc example.v1.ClashService.Stream
+   */
+  stream(requests, options) {
+    return this.#rpc.bidiStream(ClashService.method.stream, requests, options);
+  }
+
+  /**
+   * Calls Stream like {@link ClashServiceClient.stream}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
+   *
+   * @param requests - The requests, as an async or sync iterable of messages or init
+   *   objects; the request stream ends when it does.
+   * @param options - Headers, timeout and abort signal of this call.
+   * @returns The output: iterate it for the responses, then read `error` and
+   *   `trailers`; `headers` fill in as the response arrives. Close it (or
+   *   `await using` it) to stop early.
+   *
+   * @generated from rpc example.v1.ClashService.Stream
+   */
+  callStream(requests, options) {
+    return this.#rpc.callBidiStream(ClashService.method.stream, requests, options);
+  }
 }
 
 /**
@@ -325,6 +393,12 @@ export function clashService(implementation) {
   }
   if (implementation.callSay !== undefined) {
     bound.callSay = implementation.callSay.bind(implementation);
+  }
+  if (implementation.runtime !== undefined) {
+    bound.runtime = implementation.runtime.bind(implementation);
+  }
+  if (implementation.stream !== undefined) {
+    bound.stream = implementation.stream.bind(implementation);
   }
   return registerService(ClashService, bound);
 }

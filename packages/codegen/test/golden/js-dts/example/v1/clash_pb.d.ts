@@ -39,6 +39,44 @@ export declare type ClashServiceClient = Message<"example.v1.ClashServiceClient"
 export declare const ClashServiceClientSchema: GenMessage<ClashServiceClient>;
 
 /**
+ * Share their names with what the generated code imports from the runtime.
+ *
+ * @generated from message example.v1.RpcClient
+ */
+export declare type RpcClient = Message<"example.v1.RpcClient"> & {
+};
+
+/**
+ * Describes the message example.v1.RpcClient.
+ * Use `create(RpcClientSchema)` to create a new message.
+ */
+export declare const RpcClientSchema: GenMessage<RpcClient>;
+
+/**
+ * @generated from message example.v1.Transport
+ */
+export declare type Transport = Message<"example.v1.Transport"> & {
+};
+
+/**
+ * Describes the message example.v1.Transport.
+ * Use `create(TransportSchema)` to create a new message.
+ */
+export declare const TransportSchema: GenMessage<Transport>;
+
+/**
+ * @generated from message example.v1.HandlerContext
+ */
+export declare type HandlerContext = Message<"example.v1.HandlerContext"> & {
+};
+
+/**
+ * Describes the message example.v1.HandlerContext.
+ * Use `create(HandlerContextSchema)` to create a new message.
+ */
+export declare const HandlerContextSchema: GenMessage<HandlerContext>;
+
+/**
  * @generated from service example.v1.ClashService
  */
 export declare const ClashService: GenService<{
@@ -111,6 +149,24 @@ export declare const ClashService: GenService<{
     methodKind: "unary";
     input: typeof ClashRequestSchema;
     output: typeof ClashServiceClientSchema;
+  },
+  /**
+   * Request and response types named like runtime imports.
+   *
+   * @generated from rpc example.v1.ClashService.Runtime
+   */
+  runtime: {
+    methodKind: "unary";
+    input: typeof RpcClientSchema;
+    output: typeof TransportSchema;
+  },
+  /**
+   * @generated from rpc example.v1.ClashService.Stream
+   */
+  stream: {
+    methodKind: "bidi_streaming";
+    input: typeof HandlerContextSchema;
+    output: typeof TransportSchema;
   },
 }>;
 

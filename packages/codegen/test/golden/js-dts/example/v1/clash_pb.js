@@ -10,7 +10,7 @@ import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2
  * Describes the file example/v1/clash.proto.
  */
 export const file_example_v1_clash = /*@__PURE__*/
-  fileDesc("ChZleGFtcGxlL3YxL2NsYXNoLnByb3RvEgpleGFtcGxlLnYxIg4KDENsYXNoUmVxdWVzdCIUChJDbGFzaFNlcnZpY2VDbGllbnQymQQKDENsYXNoU2VydmljZRJDCgtDb25zdHJ1Y3RvchIYLmV4YW1wbGUudjEuQ2xhc2hSZXF1ZXN0GhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QiABI+CgZEZWxldGUSGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdBoYLmV4YW1wbGUudjEuQ2xhc2hSZXF1ZXN0IgASPAoEVGhlbhIYLmV4YW1wbGUudjEuQ2xhc2hSZXF1ZXN0GhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QiABJACghUb1N0cmluZxIYLmV4YW1wbGUudjEuQ2xhc2hSZXF1ZXN0GhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QiABI/CgdWYWx1ZU9mEhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QaGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdCIAEj8KBUNsYXNzEhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QaGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdCIAMAESOwoDU2F5EhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QaGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdCIAEkUKB0NhbGxTYXkSGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdBoeLmV4YW1wbGUudjEuQ2xhc2hTZXJ2aWNlQ2xpZW50IgAySAoGRGVsZXRlEj4KBkRlbGV0ZRIYLmV4YW1wbGUudjEuQ2xhc2hSZXF1ZXN0GhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QiAGIGcHJvdG8z");
+  fileDesc("ChZleGFtcGxlL3YxL2NsYXNoLnByb3RvEgpleGFtcGxlLnYxIg4KDENsYXNoUmVxdWVzdCIUChJDbGFzaFNlcnZpY2VDbGllbnQiCwoJUnBjQ2xpZW50IgsKCVRyYW5zcG9ydCIQCg5IYW5kbGVyQ29udGV4dDKXBQoMQ2xhc2hTZXJ2aWNlEkMKC0NvbnN0cnVjdG9yEhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QaGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdCIAEj4KBkRlbGV0ZRIYLmV4YW1wbGUudjEuQ2xhc2hSZXF1ZXN0GhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QiABI8CgRUaGVuEhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QaGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdCIAEkAKCFRvU3RyaW5nEhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QaGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdCIAEj8KB1ZhbHVlT2YSGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdBoYLmV4YW1wbGUudjEuQ2xhc2hSZXF1ZXN0IgASPwoFQ2xhc3MSGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdBoYLmV4YW1wbGUudjEuQ2xhc2hSZXF1ZXN0IgAwARI7CgNTYXkSGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdBoYLmV4YW1wbGUudjEuQ2xhc2hSZXF1ZXN0IgASRQoHQ2FsbFNheRIYLmV4YW1wbGUudjEuQ2xhc2hSZXF1ZXN0Gh4uZXhhbXBsZS52MS5DbGFzaFNlcnZpY2VDbGllbnQiABI5CgdSdW50aW1lEhUuZXhhbXBsZS52MS5ScGNDbGllbnQaFS5leGFtcGxlLnYxLlRyYW5zcG9ydCIAEkEKBlN0cmVhbRIaLmV4YW1wbGUudjEuSGFuZGxlckNvbnRleHQaFS5leGFtcGxlLnYxLlRyYW5zcG9ydCIAKAEwATJICgZEZWxldGUSPgoGRGVsZXRlEhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QaGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdCIAYgZwcm90bzM");
 
 /**
  * Describes the message example.v1.ClashRequest.
@@ -25,6 +25,27 @@ export const ClashRequestSchema = /*@__PURE__*/
  */
 export const ClashServiceClientSchema = /*@__PURE__*/
   messageDesc(file_example_v1_clash, 1);
+
+/**
+ * Describes the message example.v1.RpcClient.
+ * Use `create(RpcClientSchema)` to create a new message.
+ */
+export const RpcClientSchema = /*@__PURE__*/
+  messageDesc(file_example_v1_clash, 2);
+
+/**
+ * Describes the message example.v1.Transport.
+ * Use `create(TransportSchema)` to create a new message.
+ */
+export const TransportSchema = /*@__PURE__*/
+  messageDesc(file_example_v1_clash, 3);
+
+/**
+ * Describes the message example.v1.HandlerContext.
+ * Use `create(HandlerContextSchema)` to create a new message.
+ */
+export const HandlerContextSchema = /*@__PURE__*/
+  messageDesc(file_example_v1_clash, 4);
 
 /**
  * @generated from service example.v1.ClashService

@@ -4,10 +4,10 @@
 // @generated from file example/v1/clash.proto (package example.v1, syntax proto3)
 /* eslint-disable */
 
-import type { CallOptions, ClientOptions, HandlerContext, ServiceRegistration, StreamOutput, Transport, UnaryOutput } from "@connect-ts/protocol";
+import type { CallOptions, ClientOptions, HandlerContext, RequestStream, ServiceRegistration, StreamOutput, Transport, UnaryOutput } from "@connect-ts/protocol";
 import { registerService, RpcClient } from "@connect-ts/protocol";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { ClashRequest, ClashRequestSchema, ClashServiceClient as ClashServiceClient$1, ClashServiceClientSchema } from "./clash_pb.js";
+import type { ClashRequest, ClashRequestSchema, ClashServiceClient as ClashServiceClient$1, ClashServiceClientSchema, HandlerContext as HandlerContext$1, HandlerContextSchema, RpcClient as RpcClient$1, RpcClientSchema, Transport as Transport$1, TransportSchema } from "./clash_pb.js";
 import { ClashService, Delete } from "./clash_pb.js";
 
 /**
@@ -292,6 +292,74 @@ export class ClashServiceClient {
   callCallSay(request: MessageInitShape<typeof ClashRequestSchema>, options?: CallOptions): Promise<UnaryOutput<ClashServiceClient$1>> {
     return this.#rpc.callUnary(ClashService.method.callSay, request, options);
   }
+
+  /**
+   * Request and response types named like runtime imports.
+   *
+   * @remarks
+   * Unary RPC, served at `/example.v1.ClashService/Runtime`.
+   *
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
+   * @param options - Headers, timeout and abort signal of this call.
+   * @returns The response; rejects with a `ConnectError` if the call fails.
+   *
+   * @generated from rpc example.v1.ClashService.Runtime
+   */
+  runtime(request: MessageInitShape<typeof RpcClientSchema>, options?: CallOptions): Promise<Transport$1> {
+    return this.#rpc.unary(ClashService.method.runtime, request, options);
+  }
+
+  /**
+   * Calls Runtime like {@link ClashServiceClient.runtime}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
+   *
+   * @param request - The request, as a message or an init object
+   *   (`{ field: value }`).
+   * @param options - Headers, timeout and abort signal of this call.
+   * @returns The output: `message` or `error`, with the response `headers` and
+   *   `trailers`.
+   *
+   * @generated from rpc example.v1.ClashService.Runtime
+   */
+  callRuntime(request: MessageInitShape<typeof RpcClientSchema>, options?: CallOptions): Promise<UnaryOutput<Transport$1>> {
+    return this.#rpc.callUnary(ClashService.method.runtime, request, options);
+  }
+
+  /**
+   * @remarks
+   * Bidirectional-streaming RPC, served at `/example.v1.ClashService/Stream`.
+   *
+   * @param requests - The requests, as an async or sync iterable of messages or init
+   *   objects; the request stream ends when it does.
+   * @param options - Headers, timeout and abort signal of this call.
+   * @returns The responses; iteration throws a `ConnectError` if the call fails.
+   *   Over HTTP/2 they arrive while requests are still being sent.
+   *
+   * @generated from rpc example.v1.ClashService.Stream
+   */
+  stream(requests: RequestStream<typeof HandlerContextSchema>, options?: CallOptions): AsyncIterable<Transport$1> {
+    return this.#rpc.bidiStream(ClashService.method.stream, requests, options);
+  }
+
+  /**
+   * Calls Stream like {@link ClashServiceClient.stream}, but never throws for RPC
+   * errors: the outcome, with the response headers and trailers, is in the returned
+   * output.
+   *
+   * @param requests - The requests, as an async or sync iterable of messages or init
+   *   objects; the request stream ends when it does.
+   * @param options - Headers, timeout and abort signal of this call.
+   * @returns The output: iterate it for the responses, then read `error` and
+   *   `trailers`; `headers` fill in as the response arrives. Close it (or
+   *   `await using` it) to stop early.
+   *
+   * @generated from rpc example.v1.ClashService.Stream
+   */
+  callStream(requests: RequestStream<typeof HandlerContextSchema>, options?: CallOptions): StreamOutput<Transport$1> {
+    return this.#rpc.callBidiStream(ClashService.method.stream, requests, options);
+  }
 }
 
 /**
@@ -423,6 +491,38 @@ export interface ClashServiceImplementation {
    * @generated from rpc example.v1.ClashService.CallSay
    */
   callSay(request: ClashRequest, context: HandlerContext): MessageInitShape<typeof ClashServiceClientSchema> | Promise<MessageInitShape<typeof ClashServiceClientSchema>>;
+
+  /**
+   * Request and response types named like runtime imports.
+   *
+   * @remarks
+   * Unary RPC, served at `/example.v1.ClashService/Runtime`.
+   *
+   * @param request - The request message.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @returns The response, as a message or an init object, or a promise of one.
+   *
+   * @generated from rpc example.v1.ClashService.Runtime
+   */
+  runtime(request: RpcClient$1, context: HandlerContext): MessageInitShape<typeof TransportSchema> | Promise<MessageInitShape<typeof TransportSchema>>;
+
+  /**
+   * @remarks
+   * Bidirectional-streaming RPC, served at `/example.v1.ClashService/Stream`.
+   *
+   * @param requests - The request messages as they arrive; over HTTP/2 responses can
+   *   be yielded before the client has finished sending.
+   * @param context - The request headers, the deadline (`deadline`,
+   *   `timeRemaining()`) and a `signal` that aborts when the client goes away or the
+   *   deadline passes; set `responseHeaders` and `responseTrailers` on it.
+   * @returns The responses, typically from an `async function*`; each is sent as it
+   *   is yielded.
+   *
+   * @generated from rpc example.v1.ClashService.Stream
+   */
+  stream(requests: AsyncIterable<HandlerContext$1>, context: HandlerContext): AsyncIterable<MessageInitShape<typeof TransportSchema>>;
 }
 
 /**
@@ -459,6 +559,12 @@ export function clashService(implementation: Partial<ClashServiceImplementation>
   }
   if (implementation.callSay !== undefined) {
     bound.callSay = implementation.callSay.bind(implementation);
+  }
+  if (implementation.runtime !== undefined) {
+    bound.runtime = implementation.runtime.bind(implementation);
+  }
+  if (implementation.stream !== undefined) {
+    bound.stream = implementation.stream.bind(implementation);
   }
   return registerService(ClashService, bound);
 }

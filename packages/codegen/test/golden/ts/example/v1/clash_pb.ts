@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file example/v1/clash.proto.
  */
 export const file_example_v1_clash: GenFile = /*@__PURE__*/
-  fileDesc("ChZleGFtcGxlL3YxL2NsYXNoLnByb3RvEgpleGFtcGxlLnYxIg4KDENsYXNoUmVxdWVzdCIUChJDbGFzaFNlcnZpY2VDbGllbnQymQQKDENsYXNoU2VydmljZRJDCgtDb25zdHJ1Y3RvchIYLmV4YW1wbGUudjEuQ2xhc2hSZXF1ZXN0GhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QiABI+CgZEZWxldGUSGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdBoYLmV4YW1wbGUudjEuQ2xhc2hSZXF1ZXN0IgASPAoEVGhlbhIYLmV4YW1wbGUudjEuQ2xhc2hSZXF1ZXN0GhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QiABJACghUb1N0cmluZxIYLmV4YW1wbGUudjEuQ2xhc2hSZXF1ZXN0GhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QiABI/CgdWYWx1ZU9mEhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QaGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdCIAEj8KBUNsYXNzEhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QaGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdCIAMAESOwoDU2F5EhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QaGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdCIAEkUKB0NhbGxTYXkSGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdBoeLmV4YW1wbGUudjEuQ2xhc2hTZXJ2aWNlQ2xpZW50IgAySAoGRGVsZXRlEj4KBkRlbGV0ZRIYLmV4YW1wbGUudjEuQ2xhc2hSZXF1ZXN0GhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QiAGIGcHJvdG8z");
+  fileDesc("ChZleGFtcGxlL3YxL2NsYXNoLnByb3RvEgpleGFtcGxlLnYxIg4KDENsYXNoUmVxdWVzdCIUChJDbGFzaFNlcnZpY2VDbGllbnQiCwoJUnBjQ2xpZW50IgsKCVRyYW5zcG9ydCIQCg5IYW5kbGVyQ29udGV4dDKXBQoMQ2xhc2hTZXJ2aWNlEkMKC0NvbnN0cnVjdG9yEhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QaGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdCIAEj4KBkRlbGV0ZRIYLmV4YW1wbGUudjEuQ2xhc2hSZXF1ZXN0GhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QiABI8CgRUaGVuEhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QaGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdCIAEkAKCFRvU3RyaW5nEhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QaGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdCIAEj8KB1ZhbHVlT2YSGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdBoYLmV4YW1wbGUudjEuQ2xhc2hSZXF1ZXN0IgASPwoFQ2xhc3MSGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdBoYLmV4YW1wbGUudjEuQ2xhc2hSZXF1ZXN0IgAwARI7CgNTYXkSGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdBoYLmV4YW1wbGUudjEuQ2xhc2hSZXF1ZXN0IgASRQoHQ2FsbFNheRIYLmV4YW1wbGUudjEuQ2xhc2hSZXF1ZXN0Gh4uZXhhbXBsZS52MS5DbGFzaFNlcnZpY2VDbGllbnQiABI5CgdSdW50aW1lEhUuZXhhbXBsZS52MS5ScGNDbGllbnQaFS5leGFtcGxlLnYxLlRyYW5zcG9ydCIAEkEKBlN0cmVhbRIaLmV4YW1wbGUudjEuSGFuZGxlckNvbnRleHQaFS5leGFtcGxlLnYxLlRyYW5zcG9ydCIAKAEwATJICgZEZWxldGUSPgoGRGVsZXRlEhguZXhhbXBsZS52MS5DbGFzaFJlcXVlc3QaGC5leGFtcGxlLnYxLkNsYXNoUmVxdWVzdCIAYgZwcm90bzM");
 
 /**
  * @generated from message example.v1.ClashRequest
@@ -41,6 +41,47 @@ export type ClashServiceClient = Message<"example.v1.ClashServiceClient"> & {
  */
 export const ClashServiceClientSchema: GenMessage<ClashServiceClient> = /*@__PURE__*/
   messageDesc(file_example_v1_clash, 1);
+
+/**
+ * Share their names with what the generated code imports from the runtime.
+ *
+ * @generated from message example.v1.RpcClient
+ */
+export type RpcClient = Message<"example.v1.RpcClient"> & {
+};
+
+/**
+ * Describes the message example.v1.RpcClient.
+ * Use `create(RpcClientSchema)` to create a new message.
+ */
+export const RpcClientSchema: GenMessage<RpcClient> = /*@__PURE__*/
+  messageDesc(file_example_v1_clash, 2);
+
+/**
+ * @generated from message example.v1.Transport
+ */
+export type Transport = Message<"example.v1.Transport"> & {
+};
+
+/**
+ * Describes the message example.v1.Transport.
+ * Use `create(TransportSchema)` to create a new message.
+ */
+export const TransportSchema: GenMessage<Transport> = /*@__PURE__*/
+  messageDesc(file_example_v1_clash, 3);
+
+/**
+ * @generated from message example.v1.HandlerContext
+ */
+export type HandlerContext = Message<"example.v1.HandlerContext"> & {
+};
+
+/**
+ * Describes the message example.v1.HandlerContext.
+ * Use `create(HandlerContextSchema)` to create a new message.
+ */
+export const HandlerContextSchema: GenMessage<HandlerContext> = /*@__PURE__*/
+  messageDesc(file_example_v1_clash, 4);
 
 /**
  * @generated from service example.v1.ClashService
@@ -115,6 +156,24 @@ export const ClashService: GenService<{
     methodKind: "unary";
     input: typeof ClashRequestSchema;
     output: typeof ClashServiceClientSchema;
+  },
+  /**
+   * Request and response types named like runtime imports.
+   *
+   * @generated from rpc example.v1.ClashService.Runtime
+   */
+  runtime: {
+    methodKind: "unary";
+    input: typeof RpcClientSchema;
+    output: typeof TransportSchema;
+  },
+  /**
+   * @generated from rpc example.v1.ClashService.Stream
+   */
+  stream: {
+    methodKind: "bidi_streaming";
+    input: typeof HandlerContextSchema;
+    output: typeof TransportSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_example_v1_clash, 0);
