@@ -1,27 +1,19 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { createClient, type Transport } from "@connect-ts/protocol";
+import { createClient } from "@connect-ts/protocol";
+import { createHttp1Transport } from "@connect-ts/transport-http1";
 import { createHttp2Transport } from "@connect-ts/transport-http2";
 import { BenchService, type PayloadSchema } from "../../gen/bench/v1/bench_pb.js";
 import { PushQueue } from "../push-queue.js";
 import type { BenchClient, HttpVersion, Wire } from "../types.js";
 
-/** The HTTP/1.1 transport, loaded only by the processes that use it. */
-async function http1Transport(baseUrl: string): Promise<Transport> {
-  const specifier = "@connect-ts/transport-http1";
-  const mod = (await import(specifier)) as {
-    createHttp1Transport(options: { baseUrl: string }): Transport;
-  };
-  return mod.createHttp1Transport({ baseUrl });
-}
-
 /** A connect-ts client (`createClient` over transport-http1 or transport-http2). */
-export async function createOursClient(
+export function createOursClient(
   httpVersion: HttpVersion,
   wire: Wire,
   baseUrl: string,
-): Promise<BenchClient> {
+): BenchClient {
   const transport =
-    httpVersion === "2" ? createHttp2Transport({ baseUrl }) : await http1Transport(baseUrl);
+    httpVersion === "2" ? createHttp2Transport({ baseUrl }) : createHttp1Transport({ baseUrl });
   const client = createClient(BenchService, transport, { protocol: wire });
   return {
     async unary(data) {

@@ -1,0 +1,136 @@
+// The runner's own parts: parsers, statistics, the table, and one real pass
+// of each load generator and of a child process, so a change that breaks
+// them fails here rather than in a 15-minute run.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import type { Round } from "../src/child/load.js";
+import { encodePayload, makeData } from "../src/payload.js";
+import { PushQueue } from "../src/push-queue.js";
+import { startChild } from "../src/runner/child.js";
+import { checkEcho } from "../src/runner/echo-check.js";
+import { ensureLoadTools, h2load, wrk, wrkMillis } from "../src/runner/load-tools.js";
+import type { Row } from "../src/runner/report.js";
+import { median, quantileSorted } from "../src/runner/stats.js";
+import { ratio, renderTable } from "../src/runner/table.js";
+import { methodPath } from "../src/types.js";
+
+test("median and quantiles", () => {
+  assert.is(median([3, 1, 2]), 2);
+  assert.is(median([4, 1, 2, 3]), 2.5);
+  assert.ok(Number.isNaN(median([])));
+  const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+  assert.is(quantileSorted(sorted, 0.5), 50);
+  assert.is(quantileSorted(sorted, 0.99), 99);
+});
+
+test("wrk durations in milliseconds", () => {
+  assert.is(wrkMillis("812.00us"), 0.812);
+  assert.is(wrkMillis("1.50ms"), 1.5);
+  assert.is(wrkMillis("2.00s"), 2000);
+  assert.ok(Number.isNaN(wrkMillis("soon")));
+});
+
+test("the table shows ours ÷ peer and marks failures", () => {
+  const row: Row = {
+    section: "server",
+    name: "unary h2c Connect 100 B",
+    unit: "req/s",
+    higherIsBetter: true,
+    cells: {
+      ours: { value: 30_000 },
+      "connect-es": { value: 10_000 },
+      "grpc-js": { value: undefined, error: "boom" },
+      bare: { value: 50_000 },
+    },
+  };
+  assert.is(ratio(row, "connect-es"), 3);
+  assert.is(ratio(row, "bare"), 0.6);
+  assert.is(ratio(row, "grpc-js"), undefined);
+  const table = renderTable([row]);
+  assert.match(table, "3.00x");
+  assert.match(table, "0.60x");
+  assert.match(table, "error");
+});
+
+test("the push queue hands values to a waiting reader, in order, then ends", async () => {
+  const queue = new PushQueue<number>();
+  const it = queue[Symbol.asyncIterator]();
+  const first = it.next();
+  queue.push(1);
+  queue.push(2);
+  assert.equal(await first, { value: 1, done: false });
+  assert.equal(await it.next(), { value: 2, done: false });
+  queue.end();
+  assert.is((await it.next()).done, true);
+});
+
+test("a child serves the bare server; h2load, wrk and the echo check run against it", async () => {
+  assert.equal(await ensureLoadTools(() => {}), [], "h2load and wrk are installed");
+  const scratch = mkdtempSync(join(tmpdir(), "bench-test-"));
+  const body = encodePayload(makeData(100));
+  const bodyFile = join(scratch, "body.bin");
+  writeFileSync(bodyFile, body);
+  const headers = { "content-type": "application/proto" };
+  const timing = { warmupSeconds: 0, roundSeconds: 0.3, rounds: 1 };
+  try {
+    for (const httpVersion of ["2", "1.1"] as const) {
+      const child = startChild({ cpu: undefined });
+      try {
+        const { port } = await child.call<{ port: number }>("serve", {
+          stack: "bare",
+          httpVersion,
+        });
+        const url = `http://127.0.0.1:${port}${methodPath("Unary")}`;
+        await checkEcho(url, httpVersion, "connect", headers, body);
+        const load = {
+          url,
+          bodyFile,
+          headers,
+          connections: 2,
+          streams: 2,
+          cpu: undefined,
+          scratch,
+        };
+        const rounds: Round[] =
+          httpVersion === "2"
+            ? await h2load({ ...load, ...timing })
+            : await wrk({ ...load, ...timing, roundSeconds: 1 });
+        assert.is(rounds.length, 1);
+        assert.ok(rounds[0]!.rate > 0);
+        assert.ok(rounds[0]!.p99! >= rounds[0]!.p50!);
+      } finally {
+        await child.stop();
+      }
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
+
+test("the echo check refuses a server that answers with an error", async () => {
+  const child = startChild({ cpu: undefined });
+  try {
+    const { port } = await child.call<{ port: number }>("serve", {
+      stack: "connect-es",
+      httpVersion: "2",
+    });
+    const url = `http://127.0.0.1:${port}${methodPath("Unary")}`;
+    // Not a valid Payload message: field 1 with a truncated length.
+    const bad = new Uint8Array([0x0a, 0x05, 0x01]);
+    let error: unknown;
+    try {
+      await checkEcho(url, "2", "connect", { "content-type": "application/proto" }, bad);
+    } catch (e) {
+      error = e;
+    }
+    assert.instance(error, Error);
+    assert.match((error as Error).message, "echo check");
+  } finally {
+    await child.stop();
+  }
+});
+
+test.run();
