@@ -4,23 +4,20 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { packageDir } from "./support/buf-generate.js";
 
-// The README shows the example's buf.gen.yaml; this keeps the two the same, so
+// Both READMEs show the example's buf.gen.yaml; this keeps them the same, so
 // the snippet is one that demonstrably works (the example's drift test runs it).
-test("the README's buf.gen.yaml is the example's", async () => {
-  const readme = await readFile(join(packageDir, "README.md"), "utf8");
-  const template = await readFile(
-    join(packageDir, "..", "..", "examples", "eliza", "buf.gen.yaml"),
-    "utf8",
-  );
+test("the READMEs' buf.gen.yaml is the example's", async () => {
+  const exampleDir = join(packageDir, "..", "..", "examples", "eliza");
+  const template = await readFile(join(exampleDir, "buf.gen.yaml"), "utf8");
   const body = template
     .split("\n")
     .filter((line) => !line.startsWith("#"))
     .join("\n")
     .trim();
-  assert.ok(
-    readme.includes("```yaml\n" + body + "\n```"),
-    "README snippet differs from the example",
-  );
+  for (const path of [join(packageDir, "README.md"), join(exampleDir, "README.md")]) {
+    const readme = await readFile(path, "utf8");
+    assert.ok(readme.includes("```yaml\n" + body + "\n```"), `${path}: snippet differs`);
+  }
 });
 
 test("the README's protoc command names both plugins with the same options", async () => {
