@@ -2,11 +2,10 @@
 // .test-results.json so the root summary can add them up.
 import { spawn } from "node:child_process";
 import { writeFileSync, existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
-const require = createRequire(import.meta.url);
-const uvuBin = join(require.resolve("uvu/package.json").replace(/package\.json$/, ""), "bin.js");
+// uvu's exports map hides its bin, so point at it where npm workspaces hoist it.
+const uvuBin = fileURLToPath(new URL("../node_modules/uvu/bin.js", import.meta.url));
 const dir = process.argv[2] ?? "test";
 const pattern = process.argv[3] ?? "\\.test\\.ts$";
 if (!existsSync(dir)) {
