@@ -1,3 +1,5 @@
+import { Code, ConnectError } from "@connect-ts/protocol";
+
 /**
  * A streaming request body that can be stopped from outside. undici waits on
  * the body's `next()` with no way to abort it, so a request aborted while its
@@ -29,8 +31,9 @@ export class StoppableBody implements AsyncIterable<Uint8Array>, AsyncIterator<U
           resolve(result);
         },
         (error: unknown) => {
+          // The producer failed: that is the request's error, not a network one.
           this.#rejectPending = undefined;
-          reject(error);
+          reject(ConnectError.from(error, Code.Unknown));
         },
       );
     });

@@ -179,6 +179,40 @@ test("client stream: chunks go out as produced; a server that stops reading hold
   await transport.close();
 });
 
+test("a slow reader holds the server back", async () => {
+  const chunk = new Uint8Array(16 * 1024);
+  const total = 1200; // 19 MiB
+  let sent = 0;
+  routes.set("/firehose", (_req, res) => {
+    res.writeHead(200);
+    const pump = () => {
+      while (sent < total) {
+        sent++;
+        if (!res.write(chunk)) {
+          res.once("drain", pump);
+          return;
+        }
+      }
+      res.end();
+    };
+    pump();
+  });
+  const transport = createHttp1Transport({ baseUrl: server.url });
+  const res = await transport.request(post(`${server.url}/firehose`, bytes("")));
+  const iterator = res.body[Symbol.asyncIterator]();
+  let received = ((await iterator.next()).value as Uint8Array).byteLength;
+  await sleep(300);
+  // Socket buffers on both ends hold a few MiB at most, far below the 1200 chunks.
+  assert.ok(sent < 600, `the server sent ${sent} chunks to a reader that was not reading`);
+  for (;;) {
+    const next = await within(iterator.next(), 5000, "rest of the body");
+    if (next.done === true) break;
+    received += next.value.byteLength;
+  }
+  assert.is(received, total * 16 * 1024);
+  await transport.close();
+});
+
 test("half duplex: a streamed request is sent whole, then the response is read", async () => {
   routes.set("/bidi", (req, res) => {
     void readRequest(req).then((body) => {
@@ -285,6 +319,57 @@ test("abort while the request producer is idle: canceled at once, the producer i
   requests.push(bytes("b"));
   await sleep(20);
   assert.is(requests.taken, 1);
+  await transport.close();
+});
+
+test("a request body whose producer fails fails the request with the producer's error", async () => {
+  routes.set("/sink2", (req, res) => {
+    void readRequest(req).then(
+      () => res.end("done"),
+      () => {},
+    );
+  });
+  const transport = createHttp1Transport({ baseUrl: server.url });
+  async function* failing() {
+    yield bytes("a");
+    throw new ConnectError("producer gave up", Code.DataLoss);
+  }
+  const error = await expectCode(
+    transport.request(post(`${server.url}/sink2`, failing())),
+    Code.DataLoss,
+    "producer",
+  );
+  assert.is(error.rawMessage, "producer gave up");
+  async function* throwsPlain() {
+    yield bytes("a");
+    throw new Error("plain");
+  }
+  await expectCode(
+    transport.request(post(`${server.url}/sink2`, throwsPlain())),
+    Code.Unknown,
+    "plain",
+  );
+  await transport.close();
+});
+
+test("a server that answers before the request body ends: the answer is read, the producer is stopped", async () => {
+  routes.set("/early", (_req, res) => res.end("early answer"));
+  const transport = createHttp1Transport({ baseUrl: server.url });
+  let finished = false;
+  async function* slow() {
+    try {
+      for (let i = 0; i < 1000; i++) {
+        yield bytes("x");
+        await sleep(5);
+      }
+    } finally {
+      finished = true;
+    }
+  }
+  const res = await within(transport.request(post(`${server.url}/early`, slow())), 2000, "early");
+  assert.is(text(await within(res.body.readAll(100), 2000, "body")), "early answer");
+  for (let i = 0; i < 100 && !finished; i++) await sleep(10);
+  assert.ok(finished, "the producer was not stopped");
   await transport.close();
 });
 

@@ -175,6 +175,41 @@ test("client stream: chunks are sent as produced, and the producer is held back 
   await transport.close();
 });
 
+test("a slow reader holds the server back through flow control", async () => {
+  const chunk = new Uint8Array(16 * 1024);
+  const total = 400; // 6.4 MiB
+  let sent = 0;
+  routes.set("/firehose", (stream) => {
+    stream.respond({ ":status": 200 });
+    const pump = () => {
+      while (sent < total) {
+        sent++;
+        if (!stream.write(chunk)) {
+          stream.once("drain", pump);
+          return;
+        }
+      }
+      stream.end();
+    };
+    pump();
+  });
+  const transport = createHttp2Transport({ baseUrl: server.url });
+  const res = await transport.request(post(`${server.url}/firehose`, bytes("")));
+  const iterator = res.body[Symbol.asyncIterator]();
+  await iterator.next();
+  await sleep(300);
+  // Windows of 64 KiB plus a little buffering on each side: far below the 400 chunks.
+  assert.ok(sent < 30, `the server sent ${sent} chunks to a reader that was not reading`);
+  let received = 16 * 1024;
+  for (;;) {
+    const next = await within(iterator.next(), 5000, "rest of the body");
+    if (next.done === true) break;
+    received += next.value.byteLength;
+  }
+  assert.is(received, total * 16 * 1024);
+  await transport.close();
+});
+
 test("full duplex: a response chunk arrives before the next request chunk is sent", async () => {
   routes.set("/ping-pong", (stream) => {
     stream.respond({ ":status": 200 });
@@ -279,6 +314,51 @@ test("abort while the request body is streaming stops pulling from the producer"
   requests.push(bytes("b"));
   await sleep(20);
   assert.is(requests.taken, 1);
+  await transport.close();
+});
+
+test("a request body whose producer fails resets the stream and fails with the producer's error", async () => {
+  let serverClosed!: Promise<void>;
+  routes.set("/sink2", (stream) => {
+    serverClosed = new Promise((resolve) => stream.on("close", resolve));
+    stream.resume();
+  });
+  const transport = createHttp2Transport({ baseUrl: server.url });
+  async function* failing() {
+    yield bytes("a");
+    throw new ConnectError("producer gave up", Code.DataLoss);
+  }
+  const error = await expectCode(
+    transport.request(post(`${server.url}/sink2`, failing())),
+    Code.DataLoss,
+    "producer",
+  );
+  assert.is(error.rawMessage, "producer gave up");
+  await within(serverClosed, 2000, "server saw the reset");
+  await transport.close();
+});
+
+test("a server that answers before the request body ends: the answer is read, the producer is stopped", async () => {
+  routes.set("/early", (stream) => {
+    stream.respond({ ":status": 200 });
+    stream.end("early answer");
+  });
+  const transport = createHttp2Transport({ baseUrl: server.url });
+  let finished = false;
+  async function* slow() {
+    try {
+      for (let i = 0; i < 1000; i++) {
+        yield bytes("x");
+        await sleep(5);
+      }
+    } finally {
+      finished = true;
+    }
+  }
+  const res = await within(transport.request(post(`${server.url}/early`, slow())), 2000, "early");
+  assert.is(text(await within(res.body.readAll(100), 2000, "body")), "early answer");
+  for (let i = 0; i < 100 && !finished; i++) await sleep(10);
+  assert.ok(finished, "the producer was not stopped");
   await transport.close();
 });
 
