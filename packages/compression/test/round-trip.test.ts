@@ -58,6 +58,15 @@ for (const build of builds) {
   }
 }
 
+test("node: small decompressed messages do not keep a large buffer alive", async () => {
+  const node = builds[0]!;
+  for (const codec of [node.gzip, node.deflate, node.brotli]) {
+    const out = await codec.decompress(await codec.compress(recordBytes(100)), LIMIT);
+    assert.is(out.length, 100);
+    assert.ok(out.buffer.byteLength < 1024, `${codec.name}: ${out.buffer.byteLength}`);
+  }
+});
+
 test("names on the wire", () => {
   for (const build of builds) {
     assert.equal(

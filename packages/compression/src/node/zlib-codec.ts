@@ -55,7 +55,7 @@ export function zlibCodec<O>(engine: ZlibEngine<O>): Compression {
       }
       // maxOutputLength is at least 1, so an empty-limit call is checked here.
       if (out.length > maxBytes) throw tooLarge(name, maxBytes);
-      return out;
+      return compact(out);
     },
   };
 }
@@ -65,6 +65,16 @@ export function decodeError(name: string, maxBytes: number, cause: unknown) {
   const code = (cause as { code?: unknown } | null)?.code;
   if (code === "ERR_BUFFER_TOO_LARGE") return tooLarge(name, maxBytes, cause);
   return corrupt(name, cause);
+}
+
+/**
+ * node:zlib hands back small outputs as views into 16 KiB chunks. A decoded
+ * message can live long (Protobuf `bytes` fields are views into it), so a
+ * small one is copied out rather than keeping the whole chunk alive.
+ */
+function compact(out: Uint8Array): Uint8Array {
+  // A copy made by the constructor: Buffer#slice would share the memory.
+  return out.byteLength * 2 < out.buffer.byteLength ? new Uint8Array(out) : out;
 }
 
 function run<O>(fn: ZlibPair<O>["async"], data: Uint8Array, options: O): Promise<Buffer> {
