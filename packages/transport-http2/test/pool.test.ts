@@ -80,6 +80,46 @@ test("a burst before the peer's SETTINGS arrive does not overrun its limit", asy
   await server.close();
 });
 
+test("a burst of 200 calls over a limit of 50 streams per session", async () => {
+  // The most streams open at once on any one session, as the server saw them.
+  const open = new Map<unknown, number>();
+  let mostOpen = 0;
+  const server = await startH2Server(
+    (stream) => {
+      const session = stream.session;
+      const count = (open.get(session) ?? 0) + 1;
+      open.set(session, count);
+      mostOpen = Math.max(mostOpen, count);
+      stream.on("close", () => open.set(session, open.get(session)! - 1));
+      void readStream(stream).then((body) => {
+        // Answer a little later, so that the calls really overlap.
+        setTimeout(() => {
+          stream.respond({ ":status": 200 });
+          stream.end(body);
+        }, 5);
+      });
+    },
+    { settings: { maxConcurrentStreams: 50 } },
+  );
+  const transport = createHttp2Transport({ baseUrl: server.url });
+  const calls = Array.from({ length: 200 }, async (_, i) => {
+    const res = await transport.request(post(`${server.url}/echo`, bytes(String(i))));
+    return text(await res.body.readAll(100));
+  });
+  const answers = await within(Promise.all(calls), 5000, "burst");
+  assert.equal(
+    answers,
+    Array.from({ length: 200 }, (_, i) => String(i)),
+  );
+  // Sessions open one after another as each learns the limit; early calls
+  // finish meanwhile, so three to five sessions carry the 200.
+  assert.ok(server.accepted() >= 3 && server.accepted() <= 5, `${server.accepted()} sessions`);
+  assert.ok(mostOpen <= 50, `${mostOpen} streams open at once on one session`);
+  assert.ok(mostOpen >= 25, `only ${mostOpen} streams open at once: calls did not overlap`);
+  await transport.close();
+  await server.close();
+});
+
 test("maxSessions: past the limit, calls wait for a free stream instead of failing", async () => {
   const { server, held } = await holdingServer({ maxConcurrentStreams: 1 });
   const transport = createHttp2Transport({ baseUrl: server.url, maxSessions: 1 });

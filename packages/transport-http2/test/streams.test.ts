@@ -1,3 +1,4 @@
+import { createServer as createHttp1Server } from "node:http";
 import { constants, type ServerHttp2Stream } from "node:http2";
 import { createServer as createTcpServer } from "node:net";
 import { Code, ConnectError, type HttpRequest, Metadata } from "@connect-ts/protocol";
@@ -444,6 +445,21 @@ test("a connection that never answers times out with unavailable", async () => {
   );
   await transport.close();
   await new Promise((resolve) => silent.close(resolve));
+});
+
+test("a server that does not speak HTTP/2 is a protocol error: internal", async () => {
+  const h1 = createHttp1Server((_req, res) => res.end("HTTP/1.1 only"));
+  await new Promise<void>((resolve) => h1.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(h1.address() as { port: number }).port}`;
+  const transport = createHttp2Transport({ baseUrl: url });
+  await expectCode(
+    transport.request(post(`${url}/x`, bytes(""))),
+    Code.Internal,
+    "h2c to HTTP/1.1",
+  );
+  await transport.close();
+  h1.closeAllConnections();
+  await new Promise((resolve) => h1.close(resolve));
 });
 
 test("reading a body twice is an error, and cancel is idempotent", async () => {

@@ -1,3 +1,4 @@
+import { createServer as createHttpsServer } from "node:https";
 import { Code, ConnectError, type HttpRequest, Metadata } from "@connect-ts/protocol";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -114,6 +115,19 @@ test("mTLS: no client certificate, or one from another CA, is refused with unava
   });
   await expectUnavailable(stranger.request(post(`${mtlsServer.url}/echo`, "x")), "stranger cert");
   await stranger.close();
+});
+
+test("a TLS server without h2 in ALPN is unavailable", async () => {
+  const https = createHttpsServer({ cert: certs.serverCert, key: certs.serverKey }, (_req, res) =>
+    res.end("HTTP/1.1 only"),
+  );
+  await new Promise<void>((resolve) => https.listen(0, "127.0.0.1", resolve));
+  const url = `https://127.0.0.1:${(https.address() as { port: number }).port}`;
+  const transport = createHttp2Transport({ baseUrl: url, tls: { ca: certs.ca } });
+  await expectUnavailable(transport.request(post(`${url}/x`, "x")), "no h2");
+  await transport.close();
+  https.closeAllConnections();
+  await new Promise((resolve) => https.close(resolve));
 });
 
 test("nothing is left open", async () => {
