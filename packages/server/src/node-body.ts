@@ -1,3 +1,4 @@
+import type { Http2Stream } from "node:http2";
 import type { Readable } from "node:stream";
 import { Code, ConnectError, type HttpBody } from "@connect-ts/protocol";
 
@@ -9,13 +10,29 @@ import { Code, ConnectError, type HttpBody } from "@connect-ts/protocol";
 export class NodeBody implements HttpBody {
   readonly #stream: Readable;
   readonly #contentLength: number;
+  readonly #h2: Http2Stream | undefined;
   #used = false;
   #cancelled = false;
 
-  /** @param contentLength the declared `content-length`, or -1 if none. */
-  constructor(stream: Readable, contentLength: number) {
+  /**
+   * @param contentLength the declared `content-length`, or -1 if none.
+   * @param h2 the HTTP/2 stream under a compatibility-API request.
+   */
+  constructor(stream: Readable, contentLength: number, h2?: Http2Stream) {
     this.#stream = stream;
     this.#contentLength = contentLength;
+    this.#h2 = h2;
+  }
+
+  /**
+   * Whether the body ended because the client finished it. Node's HTTP/2
+   * compatibility request ends its body cleanly when the stream is reset, so
+   * over HTTP/2 the end counts only if the stream itself saw END_STREAM;
+   * otherwise a cancelled upload would pass for a complete one.
+   */
+  #endedByClient(): boolean {
+    const h2 = this.#h2;
+    return h2 === undefined || h2.readableEnded;
   }
 
   /** Whether the body was cancelled before the client finished sending it. */
@@ -53,7 +70,8 @@ export class NodeBody implements HttpBody {
       };
       const onEnd = () => {
         cleanup();
-        if (chunks.length === 1) resolve(chunks[0]!);
+        if (!this.#endedByClient()) reject(gone());
+        else if (chunks.length === 1) resolve(chunks[0]!);
         else if (chunks.length === 0) resolve(new Uint8Array(0));
         else resolve(Buffer.concat(chunks, total));
       };
@@ -88,7 +106,10 @@ export class NodeBody implements HttpBody {
         } catch (err) {
           throw fromStreamError(err);
         }
-        if (result.done) return;
+        if (result.done) {
+          if (!this.#endedByClient()) throw gone();
+          return;
+        }
         yield result.value;
       }
     } finally {

@@ -37,7 +37,11 @@ export function adaptRequest(req: NodeServerRequest, signal: AbortSignal): Adapt
     path,
     query,
     headers,
-    body: new NodeBody(req, contentLength),
+    body: new NodeBody(
+      req,
+      contentLength,
+      req.httpVersionMajor === 2 ? (req as Http2ServerRequest).stream : undefined,
+    ),
     signal,
     httpVersion: req.httpVersionMajor === 2 ? "2" : "1.1",
   };

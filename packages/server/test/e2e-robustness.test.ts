@@ -12,7 +12,7 @@ import { clientModes, transportFor } from "./helpers/transports.js";
 // sessions, mTLS and graceful shutdown, with our clients against our server.
 
 function observed(): Observed {
-  return { aborts: [], countsEnded: 0 };
+  return { aborts: [], countsEnded: 0, sumsEnded: [] };
 }
 
 async function until(what: string, ok: () => boolean): Promise<void> {
@@ -103,6 +103,40 @@ for (const mode of clientModes) {
       assert.equal(items, [1, 2, 3]);
       await until("the handler's signal aborts", () => seen.aborts.length === 1);
       await until("the stream's generator ends", () => seen.countsEnded === 1);
+      await until("the call is untracked", () => server.handler.inFlight === 0);
+    } finally {
+      await transport.close();
+      await server.close();
+    }
+  });
+
+  test(`${mode}: cancelling a client stream mid-upload ends the call on both ends`, async () => {
+    const seen = observed();
+    const server = await startServer([testService(seen)], mode);
+    const transport = transportFor(mode, server.url);
+    try {
+      const client = createClient(TestService, transport);
+      const controller = new AbortController();
+      let sent = 0;
+      const requests = (async function* () {
+        for (let i = 0; i < 1000; i++) {
+          sent++;
+          yield { number: 1n };
+          if (sent === 5) setTimeout(() => controller.abort(), 20);
+          await sleep(10);
+        }
+      })();
+      const err = await client.sum(requests, { signal: controller.signal }).catch((e) => e);
+      assert.is((err as ConnectError).code, Code.Canceled);
+      assert.ok(sent < 1000);
+      // The server was reading the stream as it came, so its handler ends
+      // too: its read fails, or its signal aborts. (Node's HTTP/2 client
+      // sends END_STREAM before RST_STREAM when a stream is closed, so the
+      // handler may also see the upload end just before the reset arrives.)
+      await until(
+        "the handler ends",
+        () => seen.aborts.length === 1 || seen.sumsEnded?.length === 1,
+      );
       await until("the call is untracked", () => server.handler.inFlight === 0);
     } finally {
       await transport.close();

@@ -198,6 +198,39 @@ test("h2c: an answer complete while the client still sends resets the stream wit
   }
 });
 
+test("h2c and h1: a request reset mid-upload fails the body read with canceled", async () => {
+  for (const mode of ["h2c", "h1"] as const) {
+    const failure = gate<unknown>();
+    const reading = gate();
+    const router = routerOf(async (req) => {
+      try {
+        for await (const _ of req.body) {
+          // Keep reading until the client goes away.
+          reading.open();
+        }
+        failure.open("clean end");
+      } catch (err) {
+        failure.open(err);
+      }
+      return { status: 200, headers: new Metadata(), body: undefined };
+    });
+    const server = await startServer(router, mode);
+    const ex = openExchange(server.url, mode, "/s/upload");
+    try {
+      ex.request.write(enc.encode("part one"));
+      await within(2000, reading.promise, `${mode}: the server reads`);
+      // A reset without END_STREAM (HTTP/2) or a dropped socket (HTTP/1.1).
+      ex.request.destroy(new Error("client gives up"));
+      const err = await within(2000, failure.promise, `${mode}: the body read ends`);
+      assert.instance(err, ConnectError, `${mode}: ${String(err)}`);
+      assert.is((err as ConnectError).code, Code.Canceled);
+    } finally {
+      ex.close();
+      await server.close();
+    }
+  }
+});
+
 test("h1: half-duplex bidi, the whole request stream then the answers", async () => {
   const router = routerOf(async (req) => {
     const got: string[] = [];

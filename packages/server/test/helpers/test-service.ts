@@ -32,6 +32,8 @@ export interface Observed {
   aborts: unknown[];
   /** Calls of Count that ended (however they ended). */
   countsEnded: number;
+  /** How calls of Sum ended: "ok", or the code of the error reading the requests. */
+  sumsEnded?: string[];
 }
 
 /** The test service's implementation, recording what it saw into `observed`. */
@@ -80,10 +82,16 @@ export function testService(observed: Observed = { aborts: [], countsEnded: 0 })
       watch(ctx);
       let sum = 0n;
       let messages = 0;
-      for await (const r of requests) {
-        sum += r.number;
-        messages++;
+      try {
+        for await (const r of requests) {
+          sum += r.number;
+          messages++;
+        }
+      } catch (e) {
+        observed.sumsEnded?.push(String(ConnectError.from(e).code));
+        throw e;
       }
+      observed.sumsEnded?.push("ok");
       return { sum, messages };
     },
     async *chat(requests, ctx) {
