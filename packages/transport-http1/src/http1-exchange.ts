@@ -105,18 +105,19 @@ export class Http1Exchange implements Dispatcher.DispatchHandler, BodySource {
   readonly #onAbort = (): void => {
     if (this.#phase === Phase.Done) return;
     const error = abortError(this.#signal);
-    this.#settle(error);
+    // Cancelled means no more data, even data that already arrived.
+    this.#settle(error, true);
     this.#stop(error);
   };
 
   /** Fails the exchange: the pending response, or the body being read. */
-  #settle(error: ConnectError): void {
+  #settle(error: ConnectError, discard = false): void {
     if (this.#phase === Phase.Requesting) {
       this.#phase = Phase.Done;
       this.#reject(error);
     } else if (this.#phase === Phase.Receiving) {
       this.#phase = Phase.Done;
-      this.#body!.fail(error);
+      this.#body!.fail(error, discard);
     }
     this.#cleanup();
   }

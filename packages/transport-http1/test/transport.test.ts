@@ -277,6 +277,24 @@ test("abort before the response: canceled at once, the connection is dropped", a
   await transport.close();
 });
 
+test("after an abort, chunks that had already arrived are not delivered", async () => {
+  routes.set("/three", (_req, res) => {
+    res.writeHead(200);
+    res.write("1");
+    setTimeout(() => res.write("2"), 5);
+    setTimeout(() => res.write("3"), 10);
+  });
+  const transport = createHttp1Transport({ baseUrl: server.url });
+  const controller = new AbortController();
+  const res = await transport.request(post(`${server.url}/three`, bytes(""), controller.signal));
+  const iterator = res.body[Symbol.asyncIterator]();
+  assert.is(text((await iterator.next()).value as Uint8Array), "1");
+  await sleep(100); // "2" and "3" arrive and wait in the body
+  controller.abort();
+  await expectCode(iterator.next(), Code.Canceled, "next after abort");
+  await transport.close();
+});
+
 test("abort mid-response ends the body with canceled; a timeout reason gives deadline_exceeded", async () => {
   routes.set("/slow-stream", (_req, res) => {
     res.writeHead(200);

@@ -270,7 +270,8 @@ export class Http2Exchange implements BodySource {
       this.#fail(error);
     } else if (this.#phase === Phase.Receiving) {
       this.#phase = Phase.Done;
-      this.#body?.fail(error);
+      // Cancelled means no more data, even data that already arrived.
+      this.#body?.fail(error, true);
     }
     this.#stream?.close(constants.NGHTTP2_CANCEL);
     this.#stopPump();

@@ -95,12 +95,19 @@ export class PushBody implements HttpBody, AsyncIterator<Uint8Array> {
   }
 
   /**
-   * Called by the transport when the body failed. Chunks already buffered are
-   * still delivered to an iterating reader before the error.
+   * Called by the transport when the body failed. By default, chunks already
+   * buffered are still delivered to an iterating reader before the error (the
+   * peer did send them); with `discard`, as for a cancelled call, the reader
+   * gets the error at once.
    */
-  fail(error: ConnectError): void {
+  fail(error: ConnectError, discard = false): void {
     if (this.finished) return;
     this.#error = error;
+    if (discard) {
+      this.#chunks = [];
+      this.#head = 0;
+      this.#buffered = 0;
+    }
     if (this.#waiter !== undefined) {
       const waiter = this.#waiter;
       this.#waiter = undefined;
@@ -139,7 +146,7 @@ export class PushBody implements HttpBody, AsyncIterator<Uint8Array> {
     this.#buffered = 0;
     if (this.finished) return;
     const error = new ConnectError("response body canceled", Code.Canceled);
-    this.fail(error);
+    this.fail(error, true);
     this.#source.cancel(error);
   }
 
@@ -187,9 +194,7 @@ export class PushBody implements HttpBody, AsyncIterator<Uint8Array> {
       `response body larger than the limit of ${this.#limit} bytes`,
       Code.ResourceExhausted,
     );
-    this.#chunks = [];
-    this.#buffered = 0;
-    this.fail(error);
+    this.fail(error, true);
     this.#source.cancel(error);
   }
 

@@ -269,6 +269,24 @@ test("abort before the response: canceled at once, the stream is reset", async (
   await transport.close();
 });
 
+test("after an abort, chunks that had already arrived are not delivered", async () => {
+  routes.set("/three", (stream) => {
+    stream.respond({ ":status": 200 });
+    stream.write("1");
+    setTimeout(() => stream.write("2"), 5);
+    setTimeout(() => stream.write("3"), 10);
+  });
+  const transport = createHttp2Transport({ baseUrl: server.url });
+  const controller = new AbortController();
+  const res = await transport.request(post(`${server.url}/three`, bytes(""), controller.signal));
+  const iterator = res.body[Symbol.asyncIterator]();
+  assert.is(text((await iterator.next()).value as Uint8Array), "1");
+  await sleep(100); // "2" and "3" arrive and wait in the body
+  controller.abort();
+  await expectCode(iterator.next(), Code.Canceled, "next after abort");
+  await transport.close();
+});
+
 test("abort mid-response ends the body with canceled; a timeout reason gives deadline_exceeded", async () => {
   routes.set("/slow-stream", (stream) => {
     stream.respond({ ":status": 200 });
