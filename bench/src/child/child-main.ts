@@ -53,6 +53,10 @@ serveIpc({
     held.holding = false;
     return held.releaseAll();
   },
+  async cpu() {
+    const usage = process.cpuUsage();
+    return usage.user + usage.system;
+  },
   async memory() {
     return settledMemory();
   },

@@ -14,6 +14,20 @@ export interface Round {
   readonly rate: number;
   readonly p50?: number;
   readonly p99?: number;
+  /** Operations (requests, calls, messages) completed in the round. */
+  readonly count?: number;
+  /**
+   * CPU time (user + system) this process spent per operation, in µs. Unlike
+   * a rate it hardly depends on how much CPU other processes left us, so it
+   * stays comparable on a busy machine.
+   */
+  readonly cpuMicros?: number;
+}
+
+/** CPU time of this process so far, in µs. */
+function cpuNow(): number {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
 }
 
 /** The `q` quantile (0..1) of sorted values. */
@@ -39,6 +53,7 @@ export async function unaryLoad(
   if (!sameBytes(first, data)) throw new Error("unary echo does not match the request");
   const run = async (ms: number): Promise<Round> => {
     const latencies: number[] = [];
+    const cpu0 = cpuNow();
     const start = performance.now();
     const deadline = start + ms;
     const worker = async () => {
@@ -56,6 +71,8 @@ export async function unaryLoad(
       rate: (latencies.length * 1000) / elapsed,
       p50: quantile(latencies, 0.5),
       p99: quantile(latencies, 0.99),
+      count: latencies.length,
+      cpuMicros: (cpuNow() - cpu0) / latencies.length,
     };
   };
   return rounds(run, timing);
@@ -71,6 +88,7 @@ export async function serverStreamLoad(
   const serverStream = client.serverStream?.bind(client);
   if (serverStream === undefined) throw new Error("this client has no server streams");
   const run = async (ms: number): Promise<Round> => {
+    const cpu0 = cpuNow();
     const start = performance.now();
     const deadline = start + ms;
     let messages = 0;
@@ -79,7 +97,8 @@ export async function serverStreamLoad(
       if (bytes !== count * size) throw new Error(`server stream gave ${bytes} bytes`);
       messages += count;
     }
-    return { rate: (messages * 1000) / (performance.now() - start) };
+    const rate = (messages * 1000) / (performance.now() - start);
+    return { rate, count: messages, cpuMicros: (cpuNow() - cpu0) / messages };
   };
   return rounds(run, timing);
 }
@@ -97,6 +116,7 @@ export async function bidiLoad(
   const echo = await session.ping(data);
   if (!sameBytes(echo, data)) throw new Error("bidi echo does not match the request");
   const run = async (ms: number): Promise<Round> => {
+    const cpu0 = cpuNow();
     const start = performance.now();
     const deadline = start + ms;
     let trips = 0;
@@ -104,7 +124,8 @@ export async function bidiLoad(
       await session.ping(data);
       trips++;
     }
-    return { rate: (trips * 1000) / (performance.now() - start) };
+    const rate = (trips * 1000) / (performance.now() - start);
+    return { rate, count: trips, cpuMicros: (cpuNow() - cpu0) / trips };
   };
   try {
     return await rounds(run, timing);

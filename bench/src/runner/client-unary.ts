@@ -70,20 +70,34 @@ export async function clientUnary(ctx: RunContext): Promise<void> {
     if (server instanceof Error) ctx.report.errors.push(`bare server: ${server.message}`);
   }
   for (const c of CASES) {
-    const cells: Partial<Record<StackName, Cell>> = {};
-    for (const stack of STACKS) {
-      let cell = results.get(key(c, stack))?.rate;
-      if (cell === undefined && stack === "grpc-js" && c.httpVersion === "2") {
-        cell = noted(results.get(key({ ...c, wire: "grpc" }, stack))?.rate, "gRPC");
+    const name = `unary ${caseName(c.httpVersion, c.wire)}, ${c.concurrency} in flight`;
+    const cellsOf = (pick: (f: Figures) => Cell) => {
+      const cells: Partial<Record<StackName, Cell>> = {};
+      for (const stack of STACKS) {
+        let f = results.get(key(c, stack));
+        let cell = f === undefined ? undefined : pick(f);
+        if (f === undefined && stack === "grpc-js" && c.httpVersion === "2") {
+          f = results.get(key({ ...c, wire: "grpc" }, stack));
+          cell = noted(f === undefined ? undefined : pick(f), "gRPC");
+        }
+        if (cell !== undefined) cells[stack] = cell;
       }
-      if (cell !== undefined) cells[stack] = cell;
-    }
+      return cells;
+    };
+    const section = "client";
     ctx.report.add({
-      section: "client",
-      name: `unary ${caseName(c.httpVersion, c.wire)}, ${c.concurrency} in flight`,
+      section,
+      name,
       unit: "calls/s",
       higherIsBetter: true,
-      cells,
+      cells: cellsOf((f) => f.rate),
+    });
+    ctx.report.add({
+      section,
+      name,
+      unit: "client CPU µs/call",
+      higherIsBetter: false,
+      cells: cellsOf((f) => f.cpu),
     });
   }
 }

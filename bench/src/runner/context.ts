@@ -64,6 +64,8 @@ export interface Figures {
   readonly rate: Cell;
   readonly p50: Cell;
   readonly p99: Cell;
+  /** CPU µs per operation of the process under test. */
+  readonly cpu: Cell;
 }
 
 /** Turns rounds into cells (medians), or an error into cells that say why. */
@@ -71,13 +73,14 @@ export function figures(rounds: Round[] | Error): Figures {
   if (rounds instanceof Error) {
     const error = rounds.message.split("\n")[0] ?? "failed";
     const cell: Cell = { value: undefined, error };
-    return { rate: cell, p50: { value: undefined }, p99: { value: undefined } };
+    const none: Cell = { value: undefined };
+    return { rate: cell, p50: none, p99: none, cpu: none };
   }
-  const pick = (key: "rate" | "p50" | "p99"): Cell => {
+  const pick = (key: "rate" | "p50" | "p99" | "cpuMicros"): Cell => {
     const values = rounds.map((r) => r[key]).filter((v): v is number => v !== undefined);
     return values.length === 0 ? { value: undefined } : { value: median(values), rounds: values };
   };
-  return { rate: pick("rate"), p50: pick("p50"), p99: pick("p99") };
+  return { rate: pick("rate"), p50: pick("p50"), p99: pick("p99"), cpu: pick("cpuMicros") };
 }
 
 /** Runs a case, turning a failure into an Error value so the run goes on. */

@@ -97,12 +97,13 @@ export async function h2load(load: ToolLoad): Promise<Round[]> {
     const [, total, done, succeeded] = requests.map(Number) as [number, number, number, number];
     const bad = Number(codes[2]) + Number(codes[3]) + Number(codes[4]);
     const failed = Number(failures[1]) + Number(failures[2]) + Number(failures[3]);
-    if (done === 0 || succeeded !== done || bad > 0 || failed > 0) {
+    if (done === 0) throw new Error("h2load: no request completed within the round");
+    if (succeeded !== done || bad > 0 || failed > 0) {
       throw new Error(
         `h2load: ${total} requests, ${succeeded} succeeded, ${failed} failed, ${bad} not 2xx`,
       );
     }
-    if (!withLog) return { rate: Number(rate[1]) };
+    if (!withLog) return { rate: Number(rate[1]), count: done };
     const latencies = readFileSync(log, "utf8")
       .split("\n")
       .filter((line) => line !== "")
@@ -111,6 +112,7 @@ export async function h2load(load: ToolLoad): Promise<Round[]> {
     const sorted = Float64Array.from(latencies).sort();
     return {
       rate: Number(rate[1]),
+      count: done,
       p50: quantileSorted(sorted, 0.5),
       p99: quantileSorted(sorted, 0.99),
     };
@@ -175,7 +177,13 @@ export async function wrk(load: ToolLoad): Promise<Round[]> {
     if (non2xx !== null) throw new Error(`wrk: ${non2xx[1]} non-2xx responses`);
     const socketErrors = /Socket errors: (.*)/.exec(out);
     if (socketErrors !== null) throw new Error(`wrk socket errors: ${socketErrors[1]}`);
-    return { rate: Number(rate[1]), p50: wrkMillis(p50[1]!), p99: wrkMillis(p99[1]!) };
+    const count = /(\d+) requests in/.exec(out);
+    return {
+      rate: Number(rate[1]),
+      count: count === null ? undefined : Number(count[1]),
+      p50: wrkMillis(p50[1]!),
+      p99: wrkMillis(p99[1]!),
+    };
   };
   if (load.warmupSeconds > 0) await once(load.warmupSeconds);
   const rounds: Round[] = [];

@@ -15,6 +15,7 @@ import {
 import { checkEcho } from "./echo-check.js";
 import { h2load, wrk } from "./load-tools.js";
 import type { Cell } from "./report.js";
+import type { Round } from "../child/load.js";
 
 /** A server-side unary case: protocol, HTTP version and message size. */
 interface Case {
@@ -64,7 +65,7 @@ export async function serverUnary(ctx: RunContext): Promise<void> {
       const label = `unary-${stack}-h${c.httpVersion}-${c.wire}-${c.size}`;
       ctx.report.log(`server unary: ${caseName(c.httpVersion, c.wire, c.size)} on ${stack}`);
       const rounds = await attempt(() =>
-        withServer(ctx, { stack, httpVersion: c.httpVersion }, label, async (baseUrl) => {
+        withServer(ctx, { stack, httpVersion: c.httpVersion }, label, async (baseUrl, server) => {
           const url = baseUrl + methodPath("Unary");
           await checkEcho(url, c.httpVersion, c.wire, headers, body);
           const load = {
@@ -79,7 +80,18 @@ export async function serverUnary(ctx: RunContext): Promise<void> {
             cpu: ctx.pin.load,
             scratch: ctx.scratch,
           };
-          return c.httpVersion === "2" ? h2load(load) : wrk(load);
+          const tool = c.httpVersion === "2" ? h2load : wrk;
+          await tool({ ...load, rounds: 0 });
+          // Round by round, so the server's CPU time per request can be read around each.
+          const rounds: Round[] = [];
+          for (let i = 0; i < ctx.config.rounds; i++) {
+            const cpu0 = await server.call<number>("cpu");
+            const [round] = await tool({ ...load, warmupSeconds: 0, rounds: 1 });
+            const cpu1 = await server.call<number>("cpu");
+            const count = round!.count ?? 0;
+            rounds.push({ ...round!, cpuMicros: count > 0 ? (cpu1 - cpu0) / count : undefined });
+          }
+          return rounds;
         }),
       );
       results.set(key(c, stack), figures(rounds));
@@ -122,6 +134,13 @@ export async function serverUnary(ctx: RunContext): Promise<void> {
       unit: "ms p99",
       higherIsBetter: false,
       cells: cellsOf((f) => f.p99),
+    });
+    ctx.report.add({
+      section,
+      name,
+      unit: "server CPU µs/req",
+      higherIsBetter: false,
+      cells: cellsOf((f) => f.cpu),
     });
   }
 }
