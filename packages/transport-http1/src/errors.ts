@@ -15,7 +15,8 @@ const codes = new Map<string, Code>([
   // The peer sent something that is not valid HTTP/1.1.
   ["UND_ERR_INFO", Code.Internal],
   ["UND_ERR_NOT_SUPPORTED", Code.Internal],
-  ["UND_ERR_INVALID_ARG", Code.Internal],
+  // What the caller gave is not valid HTTP (a header value with a line break, say).
+  ["UND_ERR_INVALID_ARG", Code.InvalidArgument],
   ["UND_ERR_INVALID_RETURN_VALUE", Code.Internal],
   ["UND_ERR_REQ_CONTENT_LENGTH_MISMATCH", Code.Internal],
   ["UND_ERR_HEADERS_OVERFLOW", Code.ResourceExhausted],

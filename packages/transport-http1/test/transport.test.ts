@@ -416,6 +416,24 @@ test("the server dropping the connection mid-stream ends the body with unavailab
   await transport.close();
 });
 
+test("a malformed header is invalid_argument", async () => {
+  const transport = createHttp1Transport({ baseUrl: server.url });
+  for (const [name, value] of [
+    ["bad name", "v"],
+    ["x-ok", "line\nbreak"],
+  ]) {
+    const headers = new Metadata([[name!, value!]]);
+    await expectCode(
+      transport.request(post(`${server.url}/echo`, bytes(""), undefined, headers)),
+      Code.InvalidArgument,
+      JSON.stringify([name, value]),
+    );
+  }
+  const res = await transport.request(post(`${server.url}/echo`, bytes("still fine")));
+  assert.is(text(await res.body.readAll(100)), "still fine");
+  await transport.close();
+});
+
 test("malformed HTTP from the peer is internal", async () => {
   const bad = createTcpServer((socket) => {
     socket.on("error", () => {});

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http2";
-import type { Metadata } from "@connect-ts/protocol";
+import { Code, ConnectError, type Metadata } from "@connect-ts/protocol";
 
 /**
  * Headers that are specific to one HTTP/1.1 connection and that HTTP/2
@@ -15,11 +15,40 @@ const connectionHeaders = new Set([
   "http2-settings",
 ]);
 
+/** A header name HTTP allows, lower-case as HTTP/2 requires. */
+const tokenPattern = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
+/** Characters a header value must not hold: NUL, CR, LF. */
+const badValuePattern = /[\0\r\n]/;
+/**
+ * Names already checked: the same few names come back on every request.
+ * Bounded, so that a stream of odd names cannot grow it without end.
+ */
+const knownNames = new Set<string>();
+
+/**
+ * Checks a header before Node sees it: Node destroys the whole session, with
+ * every call on it, when `request()` gets a malformed header name.
+ */
+function checkHeader(name: string, values: readonly string[]): void {
+  if (!knownNames.has(name)) {
+    if (!tokenPattern.test(name)) {
+      throw new ConnectError(`invalid header name: ${JSON.stringify(name)}`, Code.InvalidArgument);
+    }
+    if (knownNames.size < 512) knownNames.add(name);
+  }
+  for (const value of values) {
+    if (badValuePattern.test(value)) {
+      throw new ConnectError(`invalid value for header ${name}`, Code.InvalidArgument);
+    }
+  }
+}
+
 /**
  * Builds Node's header object for one request: the pseudo-headers first,
  * then every metadata entry, a name with several values as an array.
  * Connection-specific headers are dropped, and `te` is kept only as
- * `trailers`, the one value HTTP/2 allows.
+ * `trailers`, the one value HTTP/2 allows. A malformed name or value throws a
+ * `ConnectError` with code `invalid_argument`.
  */
 export function toHttp2Headers(
   method: string,
@@ -36,6 +65,7 @@ export function toHttp2Headers(
     ":path": path,
   };
   for (const [name, values] of metadata.entries()) {
+    checkHeader(name, values);
     if (connectionHeaders.has(name)) continue;
     if (name === "te" && (values.length !== 1 || values[0] !== "trailers")) continue;
     if (name === "content-length") continue;

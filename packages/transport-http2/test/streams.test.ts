@@ -480,6 +480,34 @@ test("a server that does not speak HTTP/2 is a protocol error: internal", async 
   await new Promise((resolve) => h1.close(resolve));
 });
 
+test("a malformed header is invalid_argument, and the session and its other calls live on", async () => {
+  routes.set("/held", (stream) => {
+    stream.respond({ ":status": 200 });
+    setTimeout(() => stream.end("fine"), 50);
+  });
+  const transport = createHttp2Transport({ baseUrl: server.url });
+  const before = server.accepted();
+  const inflight = await transport.request(post(`${server.url}/held`, bytes("")));
+  for (const [name, value] of [
+    ["bad name", "v"],
+    [":path", "/elsewhere"],
+    ["x-ok", "line\nbreak"],
+    ["x-ok", "nul\0"],
+  ]) {
+    const headers = new Metadata([[name!, value!]]);
+    await expectCode(
+      transport.request(post(`${server.url}/held`, bytes(""), undefined, headers)),
+      Code.InvalidArgument,
+      JSON.stringify([name, value]),
+    );
+  }
+  assert.is(text(await inflight.body.readAll(100)), "fine");
+  const after = await transport.request(post(`${server.url}/held`, bytes("")));
+  assert.is(text(await after.body.readAll(100)), "fine");
+  assert.is(server.accepted() - before, 1);
+  await transport.close();
+});
+
 test("reading a body twice is an error, and cancel is idempotent", async () => {
   routes.set("/twice", (stream) => {
     stream.respond({ ":status": 200 });
