@@ -104,9 +104,25 @@ for (const mode of (["h1", "h2c"] as Mode[]).filter((m) => clientModes.includes(
         const sum = await client.sum([{ number: 4n }, { number: 5n }]);
         assert.is(sum.sum, 9n);
 
-        const answers: string[] = [];
-        for await (const r of client.chat([{ text: "a" }, { text: "b" }])) answers.push(r.text);
-        assert.equal(answers, ["es: a", "es: b"]);
+        if (mode === "h2c") {
+          const answers: string[] = [];
+          for await (const r of client.chat([{ text: "a" }, { text: "b" }])) answers.push(r.text);
+          assert.equal(answers, ["es: a", "es: b"]);
+        } else {
+          // connect-es serves bidi over HTTP/2 only and answers 505 over
+          // HTTP/1.1; our client must surface that as an error, not hang.
+          const refused = await (async () => {
+            try {
+              for await (const _ of client.chat([{ text: "a" }])) {
+                // No answers expected.
+              }
+            } catch (e) {
+              return e;
+            }
+            return undefined;
+          })();
+          assert.instance(refused, ConnectError);
+        }
 
         const err = await client.echo({ text: "e", failCode: Code.AlreadyExists }).catch((e) => e);
         assert.instance(err, ConnectError);

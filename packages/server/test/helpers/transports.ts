@@ -1,10 +1,11 @@
 import type { Transport } from "@connect-ts/protocol";
+import { createHttp1Transport } from "@connect-ts/transport-http1";
 import { createHttp2Transport } from "@connect-ts/transport-http2";
 import type { Mode } from "./servers.js";
 import { tlsMaterial } from "./tls.js";
 
 /** The server modes that our client transports cover. */
-export const clientModes: readonly Mode[] = ["h2c", "h2-tls"];
+export const clientModes: readonly Mode[] = ["h1", "h1-tls", "h2c", "h2-tls"];
 
 /** A client identity for mTLS, or none. */
 export type Identity = "client" | "stranger" | undefined;
@@ -22,5 +23,5 @@ export function transportFor(mode: Mode, baseUrl: string, identity?: Identity): 
       }
     : undefined;
   if (mode.startsWith("h2")) return createHttp2Transport({ baseUrl, tls });
-  throw new Error(`no HTTP/1.1 transport yet for ${mode}`);
+  return createHttp1Transport({ baseUrl, tls });
 }
