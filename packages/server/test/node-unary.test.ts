@@ -137,4 +137,22 @@ for (const mode of modes) {
   });
 }
 
+test("an HTTP/2 TLS server with allowHTTP1 serves HTTP/1.1 clients through the same handler", async () => {
+  const versions: string[] = [];
+  const router = routerOf(async (req) => {
+    versions.push(req.httpVersion);
+    return { status: 200, headers: new Metadata(), body: await req.body.readAll(100) };
+  });
+  const server = await startServer(router, "h2-tls");
+  try {
+    const h1 = await rawCall(server.url, "h1-tls", { path: "/x", body: new Uint8Array([1]) });
+    const h2 = await rawCall(server.url, "h2-tls", { path: "/x", body: new Uint8Array([2]) });
+    assert.equal([h1.status, h2.status], [200, 200]);
+    assert.equal([...h1.body, ...h2.body], [1, 2]);
+    assert.equal(versions, ["1.1", "2"]);
+  } finally {
+    await server.close();
+  }
+});
+
 test.run();
