@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createTcpServer } from "node:net";
 import { Code, ConnectError, type HttpRequest, Metadata } from "@connect-ts/protocol";
@@ -431,6 +432,27 @@ test("a malformed header is invalid_argument", async () => {
   }
   const res = await transport.request(post(`${server.url}/echo`, bytes("still fine")));
   assert.is(text(await res.body.readAll(100)), "still fine");
+  await transport.close();
+});
+
+test("no listener is left on a shared signal, whatever way the calls end", async () => {
+  routes.set("/ok", (_req, res) => res.end("ok"));
+  routes.set("/long", (_req, res) => {
+    res.writeHead(200);
+    res.write(new Uint8Array(2000));
+  });
+  const transport = createHttp1Transport({ baseUrl: server.url });
+  const signal = new AbortController().signal;
+  for (let i = 0; i < 20; i++) {
+    const ok = await transport.request(post(`${server.url}/ok`, bytes(""), signal));
+    await ok.body.readAll(10);
+    const long = await transport.request(post(`${server.url}/long`, bytes(""), signal));
+    await long.body.readAll(100).catch(() => {});
+    const canceled = await transport.request(post(`${server.url}/long`, bytes(""), signal));
+    canceled.body.cancel();
+  }
+  await sleep(50);
+  assert.is(getEventListeners(signal, "abort").length, 0);
   await transport.close();
 });
 

@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { createServer as createHttp1Server } from "node:http";
 import { constants, type ServerHttp2Stream } from "node:http2";
 import { createServer as createTcpServer } from "node:net";
@@ -505,6 +506,32 @@ test("a malformed header is invalid_argument, and the session and its other call
   const after = await transport.request(post(`${server.url}/held`, bytes("")));
   assert.is(text(await after.body.readAll(100)), "fine");
   assert.is(server.accepted() - before, 1);
+  await transport.close();
+});
+
+test("no listener is left on a shared signal, whatever way the calls end", async () => {
+  routes.set("/ok", (stream) => {
+    stream.respond({ ":status": 200 });
+    stream.end("ok");
+  });
+  routes.set("/reset", (stream) => stream.close(constants.NGHTTP2_INTERNAL_ERROR));
+  routes.set("/long", (stream) => {
+    stream.respond({ ":status": 200 });
+    stream.write(new Uint8Array(2000));
+  });
+  const transport = createHttp2Transport({ baseUrl: server.url });
+  const signal = new AbortController().signal;
+  for (let i = 0; i < 20; i++) {
+    const ok = await transport.request(post(`${server.url}/ok`, bytes(""), signal));
+    await ok.body.readAll(10);
+    await transport.request(post(`${server.url}/reset`, bytes(""), signal)).catch(() => {});
+    const long = await transport.request(post(`${server.url}/long`, bytes(""), signal));
+    await long.body.readAll(100).catch(() => {});
+    const canceled = await transport.request(post(`${server.url}/long`, bytes(""), signal));
+    canceled.body.cancel();
+  }
+  await sleep(50);
+  assert.is(getEventListeners(signal, "abort").length, 0);
   await transport.close();
 });
 

@@ -19,16 +19,26 @@ function count(): Map<string, number> {
   return counts;
 }
 
+/** Process warnings seen since the first baseline: listener leaks show up here. */
+const warnings: string[] = [];
+let listening = false;
+
 /** Records what is open now, to compare against at the end of a test file. */
 export function resourceBaseline(): Map<string, number> {
+  if (!listening) {
+    listening = true;
+    process.on("warning", (warning) => warnings.push(`${warning.name}: ${warning.message}`));
+  }
   return count();
 }
 
 /**
  * Fails unless, within a second, no more sockets, servers or timers are open
- * than at the baseline. Closing is asynchronous, so this polls briefly.
+ * than at the baseline, and no process warning was emitted. Closing is
+ * asynchronous, so this polls briefly.
  */
 export async function assertNoLeaks(baseline: Map<string, number>): Promise<void> {
+  assert.equal(warnings, [], "process warnings (a MaxListenersExceededWarning is a listener leak)");
   let extra: string[] = [];
   for (let attempt = 0; attempt < 50; attempt++) {
     extra = [];
