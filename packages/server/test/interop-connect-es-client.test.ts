@@ -1,7 +1,12 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import { Code as EsCode, ConnectError as EsConnectError, createClient } from "@connectrpc/connect";
-import { createConnectTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import {
+  createConnectTransport,
+  createGrpcTransport,
+  createGrpcWebTransport,
+  Http2SessionManager,
+} from "@connectrpc/connect-node";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { type Mode, startServer } from "./helpers/servers.js";
@@ -152,6 +157,67 @@ for (const mode of ["h1", "h1-tls", "h2c", "h2-tls"] as Mode[]) {
       });
     }
   }
+}
+
+// The same clients speaking gRPC (HTTP/2 only in connect-es) and gRPC-Web.
+const grpcCases: ["grpc" | "grpc-web", Mode][] = [
+  ["grpc", "h2c"],
+  ["grpc", "h2-tls"],
+  ["grpc-web", "h1"],
+  ["grpc-web", "h2c"],
+];
+
+for (const [protocol, mode] of grpcCases) {
+  test(`connect-es ${protocol} client, ${mode}: unary, streams, errors and trailers`, async () => {
+    const server = await startServer([testService()], mode);
+    const tls = mode.endsWith("tls") ? { ca: tlsMaterial().ca } : {};
+    const http2 = mode.startsWith("h2");
+    const sessionManager = http2 ? new Http2SessionManager(server.url, {}, tls) : undefined;
+    const agent = http2 ? undefined : new http.Agent({ keepAlive: true });
+    const baseUrl = server.url;
+    const transport =
+      sessionManager === undefined
+        ? createGrpcWebTransport({ baseUrl, httpVersion: "1.1", nodeOptions: { agent } })
+        : protocol === "grpc"
+          ? createGrpcTransport({ baseUrl, sessionManager })
+          : createGrpcWebTransport({ baseUrl, httpVersion: "2", sessionManager });
+    try {
+      const client = createClient(TestService, transport);
+      let trailers: Headers | undefined;
+      const res = await client.echo(
+        { text: protocol },
+        {
+          headers: { "x-echo": "t" },
+          timeoutMs: 5000,
+          onTrailer: (t) => {
+            trailers = t;
+          },
+        },
+      );
+      assert.is(res.text, protocol);
+      assert.ok(res.timeRemainingMs > 0n, "grpc-timeout reached the handler");
+      assert.is(trailers?.get("x-echo-trailer"), "t");
+      const numbers: number[] = [];
+      for await (const m of client.count({ count: 3 })) numbers.push(m.number);
+      assert.equal(numbers, [1, 2, 3]);
+      const sum = await client.sum(
+        (async function* () {
+          yield { number: 20n };
+          yield { number: 22n };
+        })(),
+      );
+      assert.is(sum.sum, 42n);
+      const err = await client
+        .echo({ text: "x", failCode: EsCode.FailedPrecondition })
+        .catch((e) => e);
+      assert.is((err as EsConnectError).code, EsCode.FailedPrecondition);
+      assert.is((err as EsConnectError).rawMessage, "failed as asked: x");
+    } finally {
+      sessionManager?.abort();
+      agent?.destroy();
+      await server.close();
+    }
+  });
 }
 
 test.run();
