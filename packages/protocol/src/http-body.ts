@@ -1,6 +1,10 @@
 import { Code } from "./code.js";
 import { ConnectError } from "./connect-error.js";
+import { AbortRace, abortError } from "./abort-race.js";
 import type { HttpBody } from "./http.js";
+
+// Kept here too: transports and protocols import them from this module.
+export { abortError, raceAbort } from "./abort-race.js";
 
 const empty = new Uint8Array(0);
 
@@ -23,6 +27,7 @@ class SourceBody implements HttpBody {
   #used = false;
   #done = false;
   readonly #signal: AbortSignal | undefined;
+  #race: AbortRace | undefined;
 
   constructor(source: Uint8Array | AsyncIterable<Uint8Array>, signal: AbortSignal | undefined) {
     this.#source = source;
@@ -77,6 +82,7 @@ class SourceBody implements HttpBody {
   }
 
   cancel(): void {
+    this.#race?.dispose();
     if (this.#done) return;
     this.#done = true;
     const it = this.#iterator;
@@ -113,10 +119,12 @@ class SourceBody implements HttpBody {
     }
     let result: IteratorResult<Uint8Array>;
     try {
-      result =
-        signal === undefined
-          ? await this.#iterator.next()
-          : await raceAbort(this.#iterator.next(), signal);
+      if (signal === undefined) {
+        result = await this.#iterator.next();
+      } else {
+        this.#race ??= new AbortRace(signal);
+        result = await this.#race.race(this.#iterator.next());
+      }
     } catch (e) {
       this.cancel();
       if (signal?.aborted) throw abortError(signal);
@@ -125,45 +133,11 @@ class SourceBody implements HttpBody {
     if (result.done) {
       this.#done = true;
       this.#iterator = undefined;
+      this.#race?.dispose();
       return undefined;
     }
     return result.value;
   }
-}
-
-/** Settles like `promise`, or rejects with the signal's reason as soon as it aborts. */
-export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => {});
-    return Promise.reject(abortError(signal));
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
-      promise.catch(() => {});
-      reject(abortError(signal));
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (reason: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(reason);
-      },
-    );
-  });
-}
-
-/** The abort reason of a signal as a `ConnectError` (`canceled` unless the reason says otherwise). */
-export function abortError(signal: AbortSignal): ConnectError {
-  const reason: unknown = signal.reason;
-  if (reason instanceof ConnectError) return reason;
-  return ConnectError.from(
-    reason ?? new ConnectError("operation was aborted", Code.Canceled),
-    Code.Canceled,
-  );
 }
 
 function tooLarge(maxBytes: number): ConnectError {

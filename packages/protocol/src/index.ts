@@ -59,7 +59,8 @@ export {
   FLAG_TRAILERS,
   readEnvelopes,
 } from "./envelope.js";
-export { abortError, createHttpBody, raceAbort } from "./http-body.js";
+export { AbortRace, abortError, raceAbort } from "./abort-race.js";
+export { createHttpBody } from "./http-body.js";
 export { type CallSignal, createCallSignal } from "./call-signal.js";
 export { createSerializer, type Serializer } from "./serialization.js";
 export {

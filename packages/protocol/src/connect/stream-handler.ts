@@ -18,7 +18,7 @@ import {
 } from "../envelope.js";
 import { withContext } from "../handler-context.js";
 import type { HandlerContext } from "../handler-types.js";
-import { raceAbort } from "../http-body.js";
+import { AbortRace, raceAbort } from "../abort-race.js";
 import type { ServerRequest, ServerResponse } from "../http.js";
 import type { StreamResponse, UnaryResponse } from "../interceptor.js";
 import { Metadata } from "../metadata.js";
@@ -153,7 +153,9 @@ export function createStreamHandler(
     if (compression !== undefined) headers.set(headerStreamEncoding, compression.name);
     const callSignal = call;
     const trailer = response.trailer;
+    const race = new AbortRace(callSignal.signal);
     const release = (finished: boolean) => {
+      race.dispose();
       if (!finished) {
         callSignal.abort(
           new ConnectError("the client stopped reading the response", Code.Canceled),
@@ -171,7 +173,7 @@ export function createStreamHandler(
           if (first !== undefined) yield await frame(first);
           if (rest !== undefined) {
             for (;;) {
-              const r = await raceAbort(rest.next(), callSignal.signal);
+              const r = await race.race(rest.next());
               if (r.done) break;
               yield await frame(r.value);
             }
