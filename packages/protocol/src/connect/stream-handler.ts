@@ -140,6 +140,7 @@ export function createStreamHandler(
       }
       const err = ConnectError.from(e);
       headers.merge(context?.responseHeaders ?? new Metadata());
+      headers.set("content-type", streamContentType(codec));
       // The end-stream message may be compressed: the header must say with what.
       if (compression !== undefined) headers.set(headerStreamEncoding, compression.name);
       const body = await endFrame(context?.responseTrailers ?? new Metadata(), err);
@@ -149,7 +150,9 @@ export function createStreamHandler(
       return { status: 200, headers, body };
     }
     // The handler has produced its first message (or finished): headers are final now.
+    // The protocol's own headers win over any an interceptor or handler set.
     headers.merge(response.header);
+    headers.set("content-type", streamContentType(codec));
     if (compression !== undefined) headers.set(headerStreamEncoding, compression.name);
     const callSignal = call;
     const trailer = response.trailer;
