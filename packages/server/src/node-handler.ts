@@ -116,7 +116,14 @@ export function createConnectHandler(
         controller.abort(clientGone());
       }
     });
-    router.handle(request).then(
+    let answer: Promise<ServerResponse>;
+    try {
+      answer = router.handle(request);
+    } catch (err) {
+      // A hand-made router may throw instead of rejecting; it must not reach the server.
+      answer = Promise.reject(err);
+    }
+    answer.then(
       (response) => {
         if (target.closed) {
           discard(response);

@@ -39,7 +39,7 @@ export function writeResponse(target: ResponseTarget, response: ServerResponse):
   try {
     if (body === undefined || body instanceof Uint8Array) {
       // HTTP/1.1 trailers need chunked encoding, so no content-length then.
-      if (body !== undefined && (target.http2 || !hasTrailers)) {
+      if (body !== undefined && (target.http2 || headers.trailer === undefined)) {
         headers["content-length"] = String(body.byteLength);
       }
       res.writeHead(response.status, headers);
@@ -133,9 +133,22 @@ function headerRecord(headers: Metadata): Record<string, string | string[]> {
 
 /**
  * HTTP/1.1 wants trailers announced in a `Trailer` header. The names known
- * when the headers go out are announced; Node sends later ones regardless.
+ * when the headers go out are announced; for a gRPC stream, whose trailers
+ * are written only at its end, the status trailers it always ends with.
+ * Node sends trailers that were not announced too.
  */
 function declareTrailers(headers: Record<string, string | string[]>, trailers: Metadata): void {
-  if (headers.trailer !== undefined || trailers.size === 0) return;
-  headers.trailer = [...trailers.keys()].join(", ");
+  if (headers.trailer !== undefined) return;
+  if (trailers.size > 0) {
+    headers.trailer = [...trailers.keys()].join(", ");
+    return;
+  }
+  const type = headers["content-type"];
+  if (
+    typeof type === "string" &&
+    type.startsWith("application/grpc") &&
+    !type.startsWith("application/grpc-web")
+  ) {
+    headers.trailer = "grpc-status, grpc-message, grpc-status-details-bin";
+  }
 }

@@ -3,6 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { openExchange } from "./helpers/exchange.js";
 import { gate, sleep, within } from "./helpers/gate.js";
+import { rawCall } from "./helpers/raw-client.js";
 import { modes, routerOf, startServer } from "./helpers/servers.js";
 
 const enc = new TextEncoder();
@@ -228,6 +229,52 @@ test("h2c and h1: a request reset mid-upload fails the body read with canceled",
       ex.close();
       await server.close();
     }
+  }
+});
+
+test("h1: a gRPC stream announces its status trailers up front and sends them chunked", async () => {
+  const router = routerOf(async () => {
+    const trailers = new Metadata();
+    async function* body() {
+      yield new Uint8Array([0, 0, 0, 0, 0]);
+      trailers.set("grpc-status", "0").set("grpc-message", "");
+    }
+    return {
+      status: 200,
+      headers: new Metadata({ "content-type": "application/grpc+proto" }),
+      body: body(),
+      trailers,
+    };
+  });
+  const server = await startServer(router, "h1");
+  try {
+    const res = await rawCall(server.url, "h1", { path: "/g", headers: { te: "trailers" } });
+    assert.is(res.headers.trailer, "grpc-status, grpc-message, grpc-status-details-bin");
+    assert.is(res.headers["transfer-encoding"], "chunked");
+    assert.is(res.trailers["grpc-status"], "0");
+    assert.is(res.body.length, 5);
+  } finally {
+    await server.close();
+  }
+});
+
+test("h2c: a router that throws synchronously answers internal, the server stays up", async () => {
+  const router = routerOf((() => {
+    throw new Error("not even a promise");
+  }) as unknown as () => Promise<never>);
+  const server = await startServer(router, "h2c");
+  try {
+    for (let i = 0; i < 2; i++) {
+      const res = await rawCall(server.url, "h2c", {
+        path: "/x",
+        headers: { "content-type": "application/json" },
+        body: new Uint8Array(0),
+      });
+      assert.is(res.status, 500);
+      assert.is(JSON.parse(res.body.toString()).code, "internal");
+    }
+  } finally {
+    await server.close();
   }
 });
 
