@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { benchConfig } from "./runner/config.js";
+import { benchConfig, SECTIONS } from "./runner/config.js";
 import { benchDir } from "./runner/paths.js";
 import { runOnThisNode } from "./runner/run.js";
 
@@ -19,9 +19,25 @@ const thisNodeOnly = args.has("--this-node-only");
 const skipLts = thisNodeOnly || args.has("--skip-lts") || Boolean(process.env.BENCH_SKIP_LTS);
 const ltsMajor = process.env.BENCH_NODE_LTS ?? "24";
 
-function exec(command: string, argv: string[], cwd: string): Promise<number | null> {
+/**
+ * The environment of the LTS run. The compression benchmark measures codecs,
+ * not the RPC stack, and takes minutes: it runs once, on the first Node,
+ * unless `BENCH_SECTIONS` asks for it explicitly.
+ */
+function ltsEnv(): NodeJS.ProcessEnv {
+  if (process.env.BENCH_SECTIONS) return process.env;
+  const sections = SECTIONS.filter((s) => s !== "compression").join(",");
+  return { ...process.env, BENCH_SECTIONS: sections };
+}
+
+function exec(
+  command: string,
+  argv: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number | null> {
   return new Promise((resolve) => {
-    const child = spawn(command, argv, { cwd, stdio: ["ignore", "inherit", "inherit"] });
+    const child = spawn(command, argv, { cwd, env, stdio: ["ignore", "inherit", "inherit"] });
     child.on("exit", (code) => resolve(code));
     child.on("error", () => resolve(null));
   });
@@ -63,7 +79,7 @@ async function main(): Promise<number> {
     } else {
       const argv = [join(benchDir, "dist", "src", "cli.js"), "--this-node-only"];
       if (quick) argv.push("--quick");
-      const code = await exec(binary, argv, benchDir);
+      const code = await exec(binary, argv, benchDir, ltsEnv());
       if (code !== 0) failed = true;
     }
   }
