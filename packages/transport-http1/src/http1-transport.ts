@@ -66,11 +66,17 @@ class Http1TransportImpl implements Http1Transport {
     this.baseUrl = options.baseUrl;
     this.#baseOrigin = url.origin;
     this.#owned = options.dispatcher === undefined;
+    const keepAlive = Math.max(
+      1,
+      nonNegative("keepAliveTimeoutMs", options.keepAliveTimeoutMs, 4_000),
+    );
     this.#dispatcher =
       options.dispatcher ??
       new Agent({
         connections: Math.max(1, Math.floor(nonNegative("connections", options.connections, 64))),
-        keepAliveTimeout: nonNegative("keepAliveTimeoutMs", options.keepAliveTimeoutMs, 4_000),
+        keepAliveTimeout: keepAlive,
+        // undici follows the server's Keep-Alive hint up to this; ours is the upper bound.
+        keepAliveMaxTimeout: keepAlive,
         // Deadlines belong to the caller's signal: a stream may rightly be quiet for long.
         headersTimeout: 0,
         bodyTimeout: 0,

@@ -494,6 +494,19 @@ test("connect timeout is unavailable", async () => {
   await new Promise((resolve) => silent.close(resolve));
 });
 
+test("an idle keep-alive connection closes after keepAliveTimeoutMs", async () => {
+  routes.set("/ok2", (_req, res) => res.end("ok"));
+  const transport = createHttp1Transport({ baseUrl: server.url, keepAliveTimeoutMs: 150 });
+  const before = server.open();
+  const res = await transport.request(post(`${server.url}/ok2`, bytes("")));
+  await res.body.readAll(10);
+  await sleep(20);
+  assert.is(server.open() - before, 1);
+  await sleep(400);
+  assert.is(server.open() - before, 0);
+  await transport.close();
+});
+
 test("the pool holds at most `connections` sockets; more requests queue", async () => {
   const held: ServerResponse[] = [];
   routes.set("/hold", (_req, res) => {

@@ -1,0 +1,44 @@
+import { spawn } from "node:child_process";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { readStream, startH2Server } from "./helpers/h2-server.js";
+import { assertNoLeaks, resourceBaseline } from "./helpers/leaks.js";
+
+const baseline = resourceBaseline();
+
+test("an idle session, pinging, does not keep the process alive", async () => {
+  const server = await startH2Server((stream) => {
+    void readStream(stream).then((body) => {
+      stream.respond({ ":status": 200 });
+      stream.end(body);
+    });
+  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", new URL("./helpers/idle-client.ts", import.meta.url).pathname, server.url],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  let out = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const started = performance.now();
+  const code = await new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => child.kill(), 20_000);
+    child.on("exit", (exitCode) => {
+      clearTimeout(timer);
+      resolve(exitCode);
+    });
+  });
+  assert.is(code, 0, "the child was still running after 20 s");
+  assert.is(out.trim(), "status 200");
+  // Far below the 60 s idle timeout: nothing held the loop open.
+  assert.ok(performance.now() - started < 15_000);
+  await server.close();
+});
+
+test("nothing is left open", async () => {
+  await assertNoLeaks(baseline);
+});
+
+test.run();
