@@ -181,7 +181,7 @@ for (const mode of clientModes) {
       const client = createClient(TestService, transport);
       const quick = client.echo({ text: "quick", delayMs: 100 });
       const late = client.echo({ text: "late", delayMs: 10_000 }).catch((e) => e);
-      await sleep(40);
+      await until("both calls reach the server", () => server.handler.inFlight === 2);
       await within(3000, server.close({ graceMs: 300 }), "close");
       assert.is((await quick).text, "quick");
       const err = await late;
@@ -231,7 +231,7 @@ for (const mode of ["h2c", "h2-tls"] as Mode[]) {
       const stream = collect(client.count({ count: 5, delayMs: 30 }));
       const unary = client.echo({ text: "in flight", delayMs: 100 });
       await until("one session", () => sessions.length === 1);
-      await sleep(30);
+      await until("both calls reach the server", () => server.handler.inFlight === 2);
       // GOAWAY, letting the streams already open finish.
       sessions[0]!.close();
       const { items, error } = await stream;

@@ -12,6 +12,17 @@ import { type Mode, routerOf, startServer } from "./helpers/servers.js";
 
 const json = { "content-type": "application/json" };
 
+/** Resolves once the server has a call in flight (a fixed sleep is not enough on a busy machine). */
+async function callStarted(handler: { readonly inFlight: number }): Promise<void> {
+  await within(
+    2000,
+    (async () => {
+      while (handler.inFlight === 0) await sleep(2);
+    })(),
+    "the call reaching the server",
+  );
+}
+
 /** Waits still pending, cleared after the test whose handler ignores its signal. */
 const waits = new Set<NodeJS.Timeout>();
 
@@ -57,7 +68,7 @@ for (const mode of ["h1", "h2c"] as Mode[]) {
     const server = await startServer(routerOf(slow), mode);
     try {
       const inFlight = rawCall(server.url, mode, { path: "/slow", headers: { "x-wait": "150" } });
-      await sleep(30);
+      await callStarted(server.handler);
       assert.is(server.handler.inFlight, 1);
       const shutdown = server.handler.shutdown({ graceMs: 3000 });
       const refused = await rawCall(server.url, mode, {
@@ -84,7 +95,7 @@ for (const mode of ["h1", "h2c"] as Mode[]) {
     const server = await startServer(routerOf(slow), mode);
     try {
       const inFlight = rawCall(server.url, mode, { path: "/slow", headers: { "x-wait": "10000" } });
-      await sleep(30);
+      await callStarted(server.handler);
       const started = Date.now();
       await within(2000, server.handler.shutdown({ graceMs: 50 }), "shutdown");
       assert.ok(Date.now() - started < 1000);
@@ -103,7 +114,7 @@ for (const mode of ["h1", "h2c"] as Mode[]) {
         path: "/slow",
         headers: { "x-wait": "5000", "x-ignore-signal": "1" },
       });
-      await sleep(30);
+      await callStarted(server.handler);
       await within(2000, server.handler.shutdown({ graceMs: 20, abortWaitMs: 50 }), "shutdown");
       const outcome = await inFlight.then(
         (r) => `status ${r.status}`,
@@ -120,7 +131,7 @@ for (const mode of ["h1", "h2c"] as Mode[]) {
   test(`${mode}: listen's close() drains, then the port is closed`, async () => {
     const server = await startServer(routerOf(slow), mode);
     const inFlight = rawCall(server.url, mode, { path: "/slow", headers: { "x-wait": "100" } });
-    await sleep(30);
+    await callStarted(server.handler);
     await within(3000, server.close({ graceMs: 2000 }), "close");
     assert.is((await inFlight).status, 200);
     assert.not.ok(server.server.listening);
