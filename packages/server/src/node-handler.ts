@@ -87,7 +87,7 @@ export function createConnectHandler(
       http2,
       closed: false,
       closeConnection: tracker.draining,
-      contentType: req.headers["content-type"],
+      req,
       failed: false,
     };
     if (tracker.draining) {
@@ -156,7 +156,7 @@ function refuse(
     target.closed = true;
   });
   if (target.http2 && !req.complete) stopUnreadAfterFinish(req as Http2ServerRequest, res);
-  writeResponse(target, errorResponse(target.contentType, error));
+  writeResponse(target, errorResponse(req.headers["content-type"], error));
 }
 
 function hasVerifiedClientCert(req: NodeServerRequest): boolean {

@@ -2,6 +2,7 @@ import type { ServerResponse as Http1ServerResponse } from "node:http";
 import { constants, type Http2ServerResponse } from "node:http2";
 import { Code, ConnectError, type Metadata, type ServerResponse } from "@connect-ts/protocol";
 import { errorResponse } from "./error-response.js";
+import type { NodeServerRequest } from "./node-request.js";
 
 /** A response as Node's `http`, `https` and `http2` (compatibility API) servers hand it over. */
 export type NodeServerResponse = Http1ServerResponse | Http2ServerResponse;
@@ -14,8 +15,12 @@ export interface ResponseTarget {
   closed: boolean;
   /** Over HTTP/1.1: close the connection after this response instead of keeping it alive. */
   closeConnection: boolean;
-  /** The request's content type, to answer a late failure in the right protocol. */
-  readonly contentType: string | undefined;
+  /**
+   * The request, whose content type tells which protocol a late failure is
+   * answered in. Read only then: over HTTP/1.1, `req.headers` is built on
+   * first access, a pass over the headers the unary path does not need.
+   */
+  readonly req: NodeServerRequest;
   /** Set once writing failed, so that the fallback error is tried only once. */
   failed: boolean;
 }
@@ -111,7 +116,7 @@ export function tearDown(target: ResponseTarget, reason: unknown): void {
     const error = new ConnectError("the server failed to send its response", Code.Internal, {
       cause: reason,
     });
-    writeResponse(target, errorResponse(target.contentType, error));
+    writeResponse(target, errorResponse(target.req.headers["content-type"], error));
     return;
   }
   if (target.http2) {
