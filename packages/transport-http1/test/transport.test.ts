@@ -537,6 +537,18 @@ test("the pool holds at most `connections` sockets; more requests queue", async 
   await transport.close();
 });
 
+test("a URL on another origin works too, and close() closes its connections", async () => {
+  const other = await startH1Server((req, res) => res.end(`other ${req.url}`));
+  const transport = createHttp1Transport({ baseUrl: `${server.url}/api/v1` });
+  const res = await transport.request(post(`${other.url}/x?y=1`, bytes("")));
+  assert.is(text(await res.body.readAll(100)), "other /x?y=1");
+  assert.is(other.open(), 1);
+  await transport.close();
+  for (let i = 0; i < 50 && other.open() > 0; i++) await sleep(10);
+  assert.is(other.open(), 0);
+  await other.close();
+});
+
 test("close() lets in-flight requests finish; later requests are refused", async () => {
   const held: ServerResponse[] = [];
   routes.set("/hold2", (_req, res) => {

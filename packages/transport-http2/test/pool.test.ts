@@ -372,6 +372,25 @@ test("keepalive is off by default: a call to a deaf peer waits for its own deadl
   await peer.close();
 });
 
+test("a URL on another origin gets a pool of its own, which close() closes too", async () => {
+  const a = await holdingServer();
+  const b = await holdingServer();
+  const transport = createHttp2Transport({ baseUrl: `${a.server.url}/api/v1` });
+  for (const server of [a.server, b.server]) {
+    const res = await transport.request(post(`${server.url}/echo?x=1`, bytes(server.url)));
+    assert.is(text(await res.body.readAll(100)), server.url);
+    assert.is(server.sessions.size, 1);
+  }
+  await transport.close();
+  // The servers notice the connections closing a moment later.
+  for (let i = 0; i < 50 && a.server.sessions.size + b.server.sessions.size > 0; i++) {
+    await sleep(10);
+  }
+  assert.is(a.server.sessions.size + b.server.sessions.size, 0);
+  await a.server.close();
+  await b.server.close();
+});
+
 test("close() lets in-flight calls finish, then closes the sessions", async () => {
   const { server, held } = await holdingServer();
   const transport = createHttp2Transport({ baseUrl: server.url });
@@ -385,6 +404,7 @@ test("close() lets in-flight calls finish, then closes the sessions", async () =
   held[0]!.end("done");
   assert.is(text(await inflight.body.readAll(100)), "starteddone");
   await within(closing, 2000, "close");
+  for (let i = 0; i < 50 && server.sessions.size > 0; i++) await sleep(10);
   assert.is(server.sessions.size, 0);
   await server.close();
 });
