@@ -43,14 +43,32 @@ const args = [
   // processes under test to get CPU time when they expect it.
   ...(mode === "client" ? ["--max-servers", "2"] : ["--parallel", "4"]),
 ];
-const knownFailing = join(packageDir, "config", `known-failing-${mode}.txt`);
-if (existsSync(knownFailing) && /^[^#\s]/m.test(readFileSync(knownFailing, "utf8"))) {
-  args.push("--known-failing", `@${knownFailing}`);
+// Lists of case patterns, one a line, each under a comment saying why:
+// known-failing-<mode>.txt cases must fail; skip-<mode>.txt cases are not run
+// at all (only for cases that hang the runner, which a failure list cannot
+// contain). Absent or empty lists are left out.
+for (const [flag, file] of [
+  ["--known-failing", `known-failing-${mode}.txt`],
+  ["--skip", `skip-${mode}.txt`],
+]) {
+  const path = join(packageDir, "config", file);
+  if (existsSync(path) && /^[^#\s]/m.test(readFileSync(path, "utf8"))) {
+    args.push(flag, `@${path}`);
+  }
 }
 args.push(...extra, "--", program);
 
 console.log(`$ connectconformance ${args.map((a) => a.replace(packageDir, "")).join(" ")}`);
 const child = spawn(runnerPath, args, { cwd: packageDir, stdio: ["ignore", "pipe", "pipe"] });
+// A case that never ends keeps the runner waiting forever; stop it instead,
+// so that a hang is a failure of this task and not a stuck build.
+const watchdogMs = Number(process.env.CONFORMANCE_TIMEOUT_MS ?? 15 * 60 * 1000);
+let timedOut = false;
+const watchdog = setTimeout(() => {
+  timedOut = true;
+  console.error(`\n${mode} mode: no result after ${watchdogMs} ms, stopping the runner`);
+  child.kill("SIGTERM");
+}, watchdogMs);
 let output = "";
 for (const stream of [child.stdout, child.stderr]) {
   stream.on("data", (chunk) => {
@@ -59,10 +77,12 @@ for (const stream of [child.stdout, child.stderr]) {
   });
 }
 child.on("close", (code, signal) => {
+  clearTimeout(watchdog);
   const total = /Total cases: (\d+)\s+(\d+) passed, (\d+) failed/.exec(output);
   const notRun = /Another (\d+) could not be run/.exec(output);
   if (total === null) {
-    console.error(`\n${mode} mode: the runner ended (${signal ?? code}) without totals`);
+    const why = timedOut ? "was stopped by the watchdog" : `ended (${signal ?? code})`;
+    console.error(`\n${mode} mode: the runner ${why} without totals`);
     record(0, 1);
     process.exit(1);
   }

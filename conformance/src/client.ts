@@ -18,10 +18,11 @@ import {
   HTTPVersion,
   Protocol,
 } from "../gen/connectrpc/conformance/v1/config_pb.js";
-import { conformanceCalls } from "./calls.js";
+import { ConformanceServiceClient } from "../gen/connectrpc/conformance/v1/service_connect.js";
 import { compressions } from "./compressions.js";
 import { readDelimited, writeDelimited } from "./delimited.js";
 import { InvalidCaseError, invoke } from "./invoke.js";
+import { conformanceRegistry } from "./registry.js";
 
 /**
  * How many RPCs run at once. The runner sends every case up front; a bound
@@ -61,7 +62,7 @@ async function runCase(
   transports: TransportCache,
 ): Promise<ClientCompatResponse> {
   try {
-    const client = conformanceCalls(transports.get(req), clientOptions(req));
+    const client = new ConformanceServiceClient(transports.get(req), clientOptions(req));
     const response = await invoke(client, req);
     return create(ClientCompatResponseSchema, {
       testName: req.testName,
@@ -85,6 +86,7 @@ function clientOptions(req: ClientCompatRequest): ClientOptions {
     protocol: protocolName(req.protocol),
     codec: req.codec === Codec.JSON ? "json" : "proto",
     useHttpGet: req.useGetHttpMethod,
+    registry: conformanceRegistry,
   };
   if (req.codec !== Codec.JSON && req.codec !== Codec.PROTO && req.codec !== Codec.UNSPECIFIED) {
     throw new InvalidCaseError(`unsupported codec ${Codec[req.codec]}`);

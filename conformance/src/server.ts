@@ -11,9 +11,10 @@ import {
   ServerCompatRequestSchema,
   ServerCompatResponseSchema,
 } from "../gen/connectrpc/conformance/v1/server_compat_pb.js";
-import { ConformanceService } from "../gen/connectrpc/conformance/v1/service_pb.js";
+import { conformanceService } from "../gen/connectrpc/conformance/v1/service_connect.js";
 import { compressions } from "./compressions.js";
 import { readDelimited, writeDelimited } from "./delimited.js";
+import { conformanceRegistry } from "./registry.js";
 import { conformanceImplementation } from "./service.js";
 
 /** How long calls in flight may run on once SIGTERM arrives. */
@@ -39,10 +40,11 @@ async function main(): Promise<void> {
   });
   const options: ConnectHandlerOptions = {
     compression: compressions(),
+    registry: conformanceRegistry,
     requireClientCert: request.clientTlsCert.length > 0,
   };
   if (request.messageReceiveLimit > 0) options.readMaxBytes = request.messageReceiveLimit;
-  const handler = createConnectHandler([{ service: ConformanceService, implementation }], options);
+  const handler = createConnectHandler([conformanceService(implementation)], options);
   const listener: typeof handler = Object.assign(
     (req: Parameters<typeof handler>[0], res: Parameters<typeof handler>[1]) =>
       currentRequest.run({ method: req.method, url: req.url ?? "/" }, () => handler(req, res)),

@@ -1,6 +1,7 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { type Any, anyPack } from "@bufbuild/protobuf/wkt";
-import type { HandlerContext, MethodImpl } from "@connect-ts/protocol";
+import type { HandlerContext } from "@connect-ts/protocol";
+import type { ConformanceServiceImplementation } from "../gen/connectrpc/conformance/v1/service_connect.js";
 import {
   type BidiStreamRequest,
   BidiStreamRequestSchema,
@@ -33,12 +34,8 @@ export interface ConformanceServiceOptions {
   query?: QueryLookup;
 }
 
-type Methods = (typeof ConformanceService)["method"];
-
 /** Every method of the service but `Unimplemented`, which must stay unimplemented. */
-export type ConformanceImplementation = {
-  [K in Exclude<keyof Methods, "unimplemented">]: MethodImpl<Methods[K]>;
-};
+export type ConformanceImplementation = Omit<ConformanceServiceImplementation, "unimplemented">;
 
 type Payload = MessageInitShape<typeof ServerStreamResponseSchema>["payload"];
 
