@@ -60,7 +60,8 @@ export class Http1Exchange implements Dispatcher.DispatchHandler, BodySource {
   onResponseStart(_controller: Controller, statusCode: number, headers: IncomingHttpHeaders): void {
     if (this.#phase !== Phase.Requesting || statusCode < 200) return;
     this.#phase = Phase.Receiving;
-    const body = new PushBody(this);
+    const declared = headers["content-length"];
+    const body = new PushBody(this, typeof declared === "string" ? Number(declared) : -1);
     const trailers = new Metadata();
     this.#body = body;
     this.#trailers = trailers;

@@ -256,6 +256,19 @@ test("readAll fails with resource_exhausted past the limit and drops the connect
   await transport.close();
 });
 
+test("readAll refuses a body whose content-length is over the limit without waiting for it", async () => {
+  routes.set("/declared", (_req, res) => {
+    res.writeHead(200, { "content-length": "100000" });
+    res.write("only this, and then nothing for a long time");
+  });
+  const transport = createHttp1Transport({ baseUrl: server.url });
+  const res = await transport.request(post(`${server.url}/declared`, bytes("")));
+  const started = performance.now();
+  await expectCode(res.body.readAll(1000), Code.ResourceExhausted, "declared too large");
+  assert.ok(performance.now() - started < 100);
+  await transport.close();
+});
+
 test("abort before the response: canceled at once, the connection is dropped", async () => {
   let serverClosed!: Promise<void>;
   routes.set("/hang", (_req, res) => {

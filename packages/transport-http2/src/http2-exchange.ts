@@ -149,13 +149,13 @@ export class Http2Exchange implements BodySource {
   ): void {
     if (this.#phase !== Phase.Requesting) return;
     this.#phase = Phase.Receiving;
-    const body = new PushBody(this);
-    const trailers = new Metadata();
-    this.#body = body;
     // With a content-length, a body cut short by RST_STREAM(NO_ERROR) (which
     // Node reports as a plain end) is caught by counting.
     const declared = headers["content-length"];
     const expected = declared === undefined ? -1 : Number(declared);
+    const body = new PushBody(this, expected);
+    const trailers = new Metadata();
+    this.#body = body;
     let received = 0;
     if (expected >= 0) {
       stream.on("data", (chunk: Uint8Array) => {

@@ -51,8 +51,17 @@ export class PushBody implements HttpBody, AsyncIterator<Uint8Array> {
   #limit = 0;
   #readAll: { resolve(value: Uint8Array): void; reject(reason: ConnectError): void } | undefined;
 
-  constructor(source: BodySource) {
+  /** The length the response declared (content-length), or -1. */
+  readonly #declared: number;
+
+  /**
+   * @param declaredLength the body length the response declared
+   *   (`content-length`), if any: `readAll` refuses a body declared too large
+   *   without waiting for its bytes.
+   */
+  constructor(source: BodySource, declaredLength = -1) {
     this.#source = source;
+    this.#declared = declaredLength;
   }
 
   /** True once the body ended, failed or was cancelled: the source may be released. */
@@ -124,7 +133,7 @@ export class PushBody implements HttpBody, AsyncIterator<Uint8Array> {
     if (this.#mode !== Mode.Unread) return Promise.reject(alreadyRead());
     this.#mode = Mode.ReadingAll;
     this.#limit = maxBytes;
-    if (this.#buffered > maxBytes) {
+    if (this.#buffered > maxBytes || (this.#declared > maxBytes && !this.finished)) {
       this.#overLimit();
     }
     if (this.#error !== undefined) {

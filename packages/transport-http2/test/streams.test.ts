@@ -253,6 +253,19 @@ test("readAll fails with resource_exhausted past the limit and resets the stream
   await transport.close();
 });
 
+test("readAll refuses a body whose content-length is over the limit without waiting for it", async () => {
+  routes.set("/declared", (stream) => {
+    stream.respond({ ":status": 200, "content-length": "100000" });
+    stream.write("only this, and then nothing for a long time");
+  });
+  const transport = createHttp2Transport({ baseUrl: server.url });
+  const res = await transport.request(post(`${server.url}/declared`, bytes("")));
+  const started = performance.now();
+  await expectCode(res.body.readAll(1000), Code.ResourceExhausted, "declared too large");
+  assert.ok(performance.now() - started < 100);
+  await transport.close();
+});
+
 test("abort before the response: canceled at once, the stream is reset", async () => {
   let serverClosed!: Promise<void>;
   routes.set("/hang", (stream) => {
