@@ -2,7 +2,13 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 
 // Runs last (files run in name order): every server, connection, session and
-// timer the suite opened must be gone by now.
+// timer the suite opened must be gone by now. Its module is loaded with all
+// the others, before any test runs, so it also sees every process warning
+// (listener leaks, deprecations) the suite caused.
+
+const warnings: string[] = [];
+const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+process.on("warning", onWarning);
 
 const allowed = new Set([
   // The test runner's own output streams.
@@ -20,6 +26,11 @@ test("no sockets, servers, sessions or timers remain open after the suite", asyn
     await new Promise((resolve) => setImmediate(resolve));
   }
   assert.equal(left, [], `still open: ${left.join(", ")}`);
+});
+
+test("no process warnings (listener leaks, deprecations) during the suite", () => {
+  process.off("warning", onWarning);
+  assert.equal(warnings, []);
 });
 
 test.run();
