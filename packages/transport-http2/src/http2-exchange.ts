@@ -52,6 +52,8 @@ export class Http2Exchange implements BodySource {
   #stream: ClientHttp2Stream | undefined;
   #streamError: unknown;
   #reusedIdle = false;
+  /** The session's received byte count when the stream was opened. */
+  #bytesAtOpen = 0;
   /** Whether this exchange still counts in its session's {@link PooledSession.busy}. */
   #busy = false;
   #body: PushBody | undefined;
@@ -107,6 +109,7 @@ export class Http2Exchange implements BodySource {
     this.#attempts++;
     // Only this exchange under way on a session that served others: it was idle.
     this.#reusedIdle = session.busy === 1 && session.served > 1;
+    this.#bytesAtOpen = session.bytesRead;
     const body = request.body;
     let stream: ClientHttp2Stream;
     try {
@@ -232,8 +235,14 @@ export class Http2Exchange implements BodySource {
     if (lastStreamId !== undefined && stream.id !== undefined && stream.id > lastStreamId) {
       return true;
     }
-    // A connection that died while idle: the peer is gone, the request never reached it.
-    return this.#reusedIdle && (session.session.destroyed || session.session.closed);
+    // A connection that was idle, and died without the peer saying a word after
+    // the request went out: the request was written to a connection the peer
+    // had already left.
+    return (
+      this.#reusedIdle &&
+      (session.session.destroyed || session.session.closed) &&
+      session.bytesRead === this.#bytesAtOpen
+    );
   }
 
   #closeError(stream: ClientHttp2Stream, session: PooledSession): ConnectError {

@@ -67,6 +67,7 @@ export class PooledSession {
 
   #options: ResolvedOptions;
   #events: SessionEvents;
+  #socket: Socket | undefined;
   #settled = false;
   #usable = true;
   #isClosed = false;
@@ -88,6 +89,7 @@ export class PooledSession {
       },
     });
     this.session = session;
+    this.#socket = socket;
     let onClosed!: () => void;
     this.closed = new Promise((resolve) => {
       onClosed = resolve;
@@ -147,6 +149,11 @@ export class PooledSession {
     });
     // Until it carries a stream, the session must not keep the process alive.
     this.#becameIdle();
+  }
+
+  /** Bytes received from the peer so far: tells whether it said anything since some moment. */
+  get bytesRead(): number {
+    return this.#socket?.bytesRead ?? 0;
   }
 
   /** Whether the session takes no more streams (it may still carry some). */
