@@ -11,7 +11,6 @@ import {
   ConformancePayload_ConnectGetInfoSchema,
   type ConformancePayload_RequestInfo,
   ConformancePayload_RequestInfoSchema,
-  type ConformanceService,
   type IdempotentUnaryRequest,
   IdempotentUnaryRequestSchema,
   type ServerStreamRequest,
