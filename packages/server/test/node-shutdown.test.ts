@@ -77,6 +77,8 @@ for (const mode of ["h1", "h2c"] as Mode[]) {
         body: new Uint8Array(0),
       });
       assert.is(refused.status, 503);
+      if (mode === "h1")
+        assert.is(refused.headers.connection, "close", "no keep-alive while draining");
       assert.equal(JSON.parse(refused.body.toString()), {
         code: "unavailable",
         message: "the server is shutting down",

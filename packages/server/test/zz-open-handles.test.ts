@@ -10,6 +10,12 @@ const warnings: string[] = [];
 const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
 process.on("warning", onWarning);
 
+// Likewise every promise rejection nobody handled (Node would crash on the
+// first; collecting them names them all).
+const unhandled: string[] = [];
+const onUnhandled = (reason: unknown) => unhandled.push(String(reason));
+process.on("unhandledRejection", onUnhandled);
+
 const allowed = new Set([
   // The test runner's own output streams.
   "TTYWrap",
@@ -31,6 +37,11 @@ test("no sockets, servers, sessions or timers remain open after the suite", asyn
 test("no process warnings (listener leaks, deprecations) during the suite", () => {
   process.off("warning", onWarning);
   assert.equal(warnings, []);
+});
+
+test("no unhandled promise rejections during the suite", () => {
+  process.off("unhandledRejection", onUnhandled);
+  assert.equal(unhandled, []);
 });
 
 test.run();
