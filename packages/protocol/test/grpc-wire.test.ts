@@ -467,6 +467,48 @@ test("trailers-only responses: the status in the headers, the rest as trailing m
   }
 });
 
+test("a status in the headers is ignored when a body or trailers follow", async () => {
+  const header = { "content-type": "application/grpc", "grpc-status": "8", "x-h": "h" };
+  const { client } = against("grpc", () => res(200, header, undefined, { "grpc-status": "9" }));
+  assert.is((await client.callUnary(M.unary, {})).error?.code, Code.FailedPrecondition);
+  // A body without trailers: the status is missing, whatever the headers said.
+  const body = against("grpc", () => res(200, header, ok));
+  assert.is((await body.client.callUnary(M.unary, {})).error?.code, Code.Internal);
+  const good = against("grpc", () => res(200, header, ok, { "grpc-status": "0" }));
+  const out = await good.client.callUnary(M.unary, {});
+  assert.is(out.message?.text, "r");
+  assert.is(out.headers.get("x-h"), "h");
+  assert.is(out.headers.get("grpc-status"), undefined);
+  const web = against("grpc-web", () =>
+    res(
+      200,
+      { "content-type": "application/grpc-web+proto", "grpc-status": "8" },
+      envelopes([0x80, "grpc-status: 9\r\n"]),
+    ),
+  );
+  assert.is((await web.client.callUnary(M.unary, {})).error?.code, Code.FailedPrecondition);
+});
+
+test("a cancelled stream stops at once, even with later messages already received", async () => {
+  const body = envelopes(
+    [0, reply({ text: "1" })],
+    [0, reply({ text: "2" })],
+    [0x80, "grpc-status: 0\r\n"],
+  );
+  const { client } = against("grpc-web", () =>
+    res(200, { "content-type": "application/grpc-web+proto" }, body),
+  );
+  const ac = new AbortController();
+  const s = client.callServerStream(M.serverStream, {}, { signal: ac.signal });
+  const got: string[] = [];
+  for await (const r of s) {
+    got.push(r.text);
+    ac.abort();
+  }
+  assert.equal(got, ["1"]);
+  assert.is(s.error?.code, Code.Canceled);
+});
+
 test("binary -bin metadata travels base64-encoded both ways, in headers and trailers", async () => {
   const blob = new Uint8Array([0, 1, 2, 250, 255]);
   const echoBin = createRouter([testService], {

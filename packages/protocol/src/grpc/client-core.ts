@@ -9,6 +9,7 @@ import { encodeEnvelope, FLAG_COMPRESSED, FLAG_TRAILERS, readEnvelopes } from ".
 import { headerXGrpcWeb, headerXUserAgent } from "../grpc-web/request-header.js";
 import { parseTrailerBlock } from "../grpc-web/trailer-frame.js";
 import type { HttpResponse } from "../http.js";
+import { abortError } from "../http-body.js";
 import type {
   AnyFn,
   StreamRequest,
@@ -76,39 +77,46 @@ export function createGrpcCall(config: ClientMethodConfig, web: boolean): AnyFn 
     if (req.timeoutMs !== undefined) header.set(TIMEOUT_HEADER, encodeGrpcTimeout(req.timeoutMs));
     if (send !== undefined) header.set(headerEncoding, send.name);
     if (acceptEncoding !== undefined) header.set(headerAcceptEncoding, acceptEncoding);
-    const body = req.stream
+    const requestBody = req.stream
       ? frameAll(req.message as AsyncIterable<Message>, frame)
       : await frame(req.message as Message);
     const res = await transport.request({
       method: "POST",
       url: req.url,
       headers: header,
-      body,
+      body: requestBody,
       signal: req.signal,
     });
     const trailer = new Metadata();
     let compression: Compression | undefined;
     let headers = res.headers;
+    let body: AsyncIterable<Uint8Array> = res.body;
     try {
       compression = validateResponse(res, config, web);
       if (res.headers.has(headerStatus)) {
-        // Trailers-only: the status came with the headers and no body follows.
-        // Only the content type is a header then; the rest is trailing metadata.
-        headers = new Metadata();
-        const type = res.headers.get("content-type");
-        if (type !== undefined) headers.set("content-type", type);
-        withoutStatus(trailer.merge(res.headers)).delete("content-type");
-        const err = errorFromStatus(res.headers, new Metadata(headers).merge(trailer));
-        if (err !== undefined) throw withParts(err, headers, trailer);
-        res.body.cancel();
-        if (singleResponse) {
-          throw new ConnectError(
-            "protocol error: missing response message for a unary method",
-            Code.Unimplemented,
-            { metadata: new Metadata(headers).merge(trailer) },
-          );
+        // Perhaps trailers-only: the status in the headers counts only if
+        // neither a body nor trailers follow, so look at the body first.
+        const chunks = res.body[Symbol.asyncIterator]();
+        const first = await chunks.next();
+        if (first.done && !res.trailers.has(headerStatus)) {
+          // Only the content type is a header then; the rest is trailing metadata.
+          headers = new Metadata();
+          const type = res.headers.get("content-type");
+          if (type !== undefined) headers.set("content-type", type);
+          withoutStatus(trailer.merge(res.headers)).delete("content-type");
+          const err = errorFromStatus(res.headers, new Metadata(headers).merge(trailer));
+          if (err !== undefined) throw withParts(err, headers, trailer);
+          if (singleResponse) {
+            throw new ConnectError(
+              "protocol error: missing response message for a unary method",
+              Code.Unimplemented,
+              { metadata: new Metadata(headers).merge(trailer) },
+            );
+          }
+          return { stream: true, service, method, header: headers, message: none(), trailer };
         }
-        return { stream: true, service, method, header: headers, message: none(), trailer };
+        headers = withoutStatus(new Metadata(res.headers));
+        body = prepend(first, chunks);
       }
     } catch (e) {
       res.body.cancel();
@@ -116,7 +124,16 @@ export function createGrpcCall(config: ClientMethodConfig, web: boolean): AnyFn 
       if (err.metadata.size === 0) err.metadata.merge(headers).merge(trailer);
       throw withParts(err, headers, trailer);
     }
-    const messages = readMessages(res, trailer, compression, config, web);
+    const messages = readMessages(
+      res,
+      body,
+      headers,
+      trailer,
+      compression,
+      config,
+      web,
+      req.signal,
+    );
     if (singleResponse) {
       const message = await onlyMessage(messages);
       return { stream: false, service, method, header: headers, message, trailer };
@@ -171,6 +188,20 @@ async function* frameAll(
 
 async function* none(): AsyncGenerator<Message, void, undefined> {}
 
+/** The chunks of a body whose first chunk has been read already. */
+async function* prepend(
+  first: IteratorResult<Uint8Array>,
+  rest: AsyncIterator<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  if (first.done) return;
+  yield first.value;
+  for (;;) {
+    const r = await rest.next();
+    if (r.done) return;
+    yield r.value;
+  }
+}
+
 /**
  * Reads the response messages, then the status: from the HTTP trailers for
  * gRPC, from the trailer frame for gRPC-Web (or its HTTP trailers, if a
@@ -179,16 +210,18 @@ async function* none(): AsyncGenerator<Message, void, undefined> {}
  */
 async function* readMessages(
   res: HttpResponse,
+  body: AsyncIterable<Uint8Array>,
+  headers: Metadata,
   trailer: Metadata,
   compression: Compression | undefined,
   config: ClientMethodConfig,
   web: boolean,
+  signal: AbortSignal,
 ): AsyncGenerator<Message, void, undefined> {
   const { readMaxBytes, output } = config;
-  const headers = res.headers;
   let webTrailers: Metadata | undefined;
   try {
-    for await (const env of readEnvelopes(res.body, readMaxBytes, Code.Internal)) {
+    for await (const env of readEnvelopes(body, readMaxBytes, Code.Internal)) {
       if (webTrailers !== undefined) {
         throw new ConnectError("protocol error: data after the trailer frame", Code.Internal);
       }
@@ -212,6 +245,8 @@ async function* readMessages(
           Code.Internal,
         );
       }
+      // Frames that arrived in one chunk with others must not outrun a cancellation.
+      if (signal.aborted) throw abortError(signal);
       yield output.parse(data);
     }
     const source = webTrailers ?? res.trailers;
