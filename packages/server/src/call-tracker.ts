@@ -43,10 +43,12 @@ export class CallTracker {
     return this.#calls.size;
   }
 
+  /** Starts tracking a call. */
   add(call: TrackedCall): void {
     this.#calls.add(call);
   }
 
+  /** Stops tracking a call that has ended; the last one to end lets a waiting shutdown go on. */
   delete(call: TrackedCall): void {
     if (this.#calls.delete(call) && this.#calls.size === 0) this.#onEmpty?.();
   }

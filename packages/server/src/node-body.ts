@@ -40,6 +40,12 @@ export class NodeBody implements HttpBody {
     return this.#cancelled && !this.#stream.readableEnded;
   }
 
+  /**
+   * Reads the whole body. A declared `content-length` above `maxBytes` is
+   * refused before reading; otherwise the count stops the read as soon as it
+   * passes the limit (`resource_exhausted`). A client that goes away first
+   * makes it reject with `canceled`.
+   */
   readAll(maxBytes: number): Promise<Uint8Array> {
     if (this.#used) return Promise.reject(alreadyRead());
     this.#used = true;
@@ -91,6 +97,7 @@ export class NodeBody implements HttpBody {
     });
   }
 
+  /** Yields the chunks as they arrive; a client that goes away ends it with `canceled`. */
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     if (this.#used) throw alreadyRead();
     this.#used = true;
@@ -117,6 +124,7 @@ export class NodeBody implements HttpBody {
     }
   }
 
+  /** Stops reading and discards the rest (see {@link NodeBody.abandoned}). */
   cancel(): void {
     if (this.#cancelled) return;
     this.#cancelled = true;
