@@ -44,8 +44,8 @@ export function writeResponse(target: ResponseTarget, response: ServerResponse):
   try {
     if (body === undefined || body instanceof Uint8Array) {
       // HTTP/1.1 trailers need chunked encoding, so no content-length then.
-      if (body !== undefined && (target.http2 || headers.trailer === undefined)) {
-        headers["content-length"] = String(body.byteLength);
+      if ((target.http2 || headers.trailer === undefined) && !bodyless(response.status)) {
+        headers["content-length"] = body === undefined ? "0" : String(body.byteLength);
       }
       res.writeHead(response.status, headers);
       if (hasTrailers) res.addTrailers(headerRecord(trailers));
@@ -125,6 +125,11 @@ export function tearDown(target: ResponseTarget, reason: unknown): void {
   } else {
     (res as Http1ServerResponse).destroy();
   }
+}
+
+/** Statuses that never carry a body, nor a content-length. */
+function bodyless(status: number): boolean {
+  return status === 204 || status === 304 || (status >= 100 && status < 200);
 }
 
 /** Headers as Node's `writeHead` takes them, in one pass. */

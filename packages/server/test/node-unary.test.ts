@@ -94,6 +94,7 @@ for (const mode of modes) {
       assert.is(res.headers["x-len"], "0");
       assert.is(res.headers["x-query"], "x=1");
       assert.is(res.body.length, 0);
+      assert.is(res.headers["content-length"], "0", "an empty answer is not chunked");
     } finally {
       await server.close();
     }
