@@ -37,9 +37,11 @@ export function createHttp1Transport(options: Http1TransportOptions): Http1Trans
 }
 
 /** The {@link Transport} returned by {@link createHttp1Transport}. */
-export interface Http1Transport extends Transport {
+export interface Http1Transport extends Transport, AsyncDisposable {
   readonly httpVersion: "1.1";
   readonly fullDuplex: false;
+  /** Same as {@link Transport.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 class Http1TransportImpl implements Http1Transport {
@@ -52,6 +54,7 @@ class Http1TransportImpl implements Http1Transport {
   /** The base URL's origin, e.g. `https://api.example.com:8443`. */
   readonly #baseOrigin: string;
   #closed = false;
+  #closing: Promise<void> | undefined;
 
   constructor(options: Http1TransportOptions) {
     let url: URL;
@@ -139,8 +142,14 @@ class Http1TransportImpl implements Http1Transport {
     return exchange.promise;
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.#closed = true;
-    if (this.#owned) await this.#dispatcher.close();
+    if (!this.#owned) return Promise.resolve();
+    this.#closing ??= this.#dispatcher.close();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 }

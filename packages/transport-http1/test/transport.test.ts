@@ -587,6 +587,23 @@ test("close() lets in-flight requests finish; later requests are refused", async
   await within(closing, 2000, "close");
 });
 
+test("await using closes the transport; close() may be called again", async () => {
+  let disposed: ReturnType<typeof createHttp1Transport> | undefined;
+  {
+    await using transport = createHttp1Transport({ baseUrl: server.url });
+    disposed = transport;
+  }
+  await expectCode(
+    disposed.request(post(`${server.url}/x`, bytes(""))),
+    Code.Unavailable,
+    "disposed",
+  );
+  const again = createHttp1Transport({ baseUrl: server.url });
+  await again.close();
+  await again.close();
+  await again[Symbol.asyncDispose]();
+});
+
 test("nothing is left open", async () => {
   await server.close();
   await assertNoLeaks(baseline);

@@ -46,11 +46,13 @@ export function createHttp2Transport(options: Http2TransportOptions): Http2Trans
 }
 
 /** The {@link Transport} returned by {@link createHttp2Transport}, with a diagnostic. */
-export interface Http2Transport extends Transport {
+export interface Http2Transport extends Transport, AsyncDisposable {
   readonly httpVersion: "2";
   readonly fullDuplex: true;
   /** How many sessions to the base URL's origin are open (connecting, active, idle or draining). */
   readonly sessionCount: number;
+  /** Same as {@link Transport.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 class Http2TransportImpl implements Http2Transport {
@@ -125,6 +127,10 @@ class Http2TransportImpl implements Http2Transport {
     const closing: Promise<void>[] = [];
     for (const origin of this.#origins.values()) closing.push(origin.pool.close());
     await Promise.all(closing);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   get sessionCount(): number {

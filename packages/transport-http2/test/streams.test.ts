@@ -572,6 +572,23 @@ test("requests after close() are refused", async () => {
   );
 });
 
+test("await using closes the transport; close() may be called again", async () => {
+  let disposed: ReturnType<typeof createHttp2Transport> | undefined;
+  {
+    await using transport = createHttp2Transport({ baseUrl: server.url });
+    disposed = transport;
+  }
+  await expectCode(
+    disposed.request(post(`${server.url}/x`, bytes(""))),
+    Code.Unavailable,
+    "disposed",
+  );
+  const again = createHttp2Transport({ baseUrl: server.url });
+  await again.close();
+  await again.close();
+  await again[Symbol.asyncDispose]();
+});
+
 test("nothing is left open", async () => {
   await server.close();
   await assertNoLeaks(baseline);
