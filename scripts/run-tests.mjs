@@ -13,10 +13,15 @@ if (!existsSync(dir)) {
   writeFileSync(".test-results.json", JSON.stringify({ passed: 0, failed: 1 }));
   process.exit(1);
 }
-const child = spawn(process.execPath, ["--import", "tsx", uvuBin, dir, pattern], {
-  stdio: ["ignore", "pipe", "inherit"],
-  env: { ...process.env, FORCE_COLOR: "0" },
-});
+const safeFormat = fileURLToPath(new URL("./uvu-safe-format.mjs", import.meta.url));
+const child = spawn(
+  process.execPath,
+  ["--import", safeFormat, "--import", "tsx", uvuBin, dir, pattern],
+  {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, FORCE_COLOR: "0" },
+  },
+);
 let out = "";
 child.stdout.on("data", (chunk) => {
   out += chunk;
@@ -31,7 +36,9 @@ child.on("close", (code) => {
   const total = num("Total");
   const passed = num("Passed");
   let failed = total - passed - num("Skipped");
-  if (code !== 0 && failed === 0) failed = 1; // a crash before the summary still counts
+  // A crash before the summary, or a run that never printed one, still counts.
+  const summarised = /Total:\s+\d+/.test(plain);
+  if ((code !== 0 || !summarised) && failed === 0) failed = 1;
   writeFileSync(".test-results.json", JSON.stringify({ passed, failed, skipped: num("Skipped") }));
-  process.exit(code ?? 1);
+  process.exit(code === 0 && summarised ? 0 : code || 1);
 });

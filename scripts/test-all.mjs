@@ -53,7 +53,9 @@ for (const dir of workspaces()) {
     const r = JSON.parse(readFileSync(file, "utf8"));
     passed += r.passed;
     failed += r.failed;
-    rows.push(`${file.slice(root.length).padEnd(56)} ${String(r.passed).padStart(5)} passed ${String(r.failed).padStart(4)} failed`);
+    rows.push(
+      `${file.slice(root.length).padEnd(56)} ${String(r.passed).padStart(5)} passed ${String(r.failed).padStart(4)} failed`,
+    );
   }
 }
 console.log("\nTotals by task:");
