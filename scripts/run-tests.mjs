@@ -28,7 +28,7 @@ child.stdout.on("data", (chunk) => {
   process.stdout.write(chunk);
 });
 child.on("close", (code) => {
-  const plain = out.replace(/\x1b\[[0-9;]*m/g, "");
+  const plain = out.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "");
   const num = (label) => {
     const m = plain.match(new RegExp(`${label}:\\s+(\\d+)`));
     return m ? Number(m[1]) : 0;

@@ -2,7 +2,7 @@
 // the conformance matrix through turbo, then adds up the totals each task
 // recorded and ends with "N passed, N failed".
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -17,7 +17,7 @@ function workspaces() {
     if (!existsSync(base)) continue;
     for (const name of readdirSync(base)) dirs.push(join(base, name));
   }
-  dirs.push(join(root, "conformance"), join(root, "bench"));
+  dirs.push(join(root, "conformance"), join(root, "bench"), root);
   return dirs;
 }
 
@@ -37,8 +37,19 @@ function run(args) {
   return r.status ?? 1;
 }
 
-let status = run(["run", "build", "--output-logs=errors-only"]);
-if (status === 0) {
+// Lint and format check of the whole tree (Biome honours .gitignore), counted
+// as one check so a lint failure shows in the totals like a failed test.
+console.log("\n$ biome check .");
+const lint = spawnSync("npx", ["biome", "check", "."], { cwd: root, env, stdio: "inherit" });
+const lintOk = lint.status === 0;
+writeFileSync(
+  join(root, ".test-results-lint.json"),
+  JSON.stringify({ passed: lintOk ? 1 : 0, failed: lintOk ? 0 : 1 }),
+);
+
+const buildStatus = run(["run", "build", "--output-logs=errors-only"]);
+let status = buildStatus | (lintOk ? 0 : 1);
+if (buildStatus === 0) {
   // One task at a time: the suites open real sockets and measure deadlines, and
   // a 2-core machine running them side by side would make them flaky.
   status |= run(["run", "test", "--continue", "--concurrency=1", "--output-logs=full"]);
