@@ -20,7 +20,6 @@ type Timer = ReturnType<typeof setTimeout>;
 
 const MAX_TIMER_MS = 0x7fffffff;
 
-const neverAborted = new AbortController().signal;
 const noop = () => {};
 
 /**
@@ -31,8 +30,8 @@ const noop = () => {};
  * The timer never keeps the process alive.
  *
  * A call that nobody but its parent can end (`abortable` false, no timeout)
- * gets the parent's signal itself, or a signal that never aborts: creating
- * an `AbortController` per call is a measurable share of a unary call's cost.
+ * gets the parent's signal itself, with no listener or timer to clean up:
+ * the plumbing per call is a measurable share of a unary call's cost.
  */
 export function createCallSignal(
   parent: AbortSignal | undefined,
@@ -40,7 +39,9 @@ export function createCallSignal(
   abortable = true,
 ): CallSignal {
   if (!abortable && timeoutMs === undefined) {
-    return { signal: parent ?? neverAborted, abort: noop, cleanup: noop };
+    // A signal of its own even so: transports add a listener per request, and
+    // one signal shared by many concurrent calls trips Node's listener warning.
+    return { signal: parent ?? new AbortController().signal, abort: noop, cleanup: noop };
   }
   const controller = new AbortController();
   let timer: Timer | undefined;

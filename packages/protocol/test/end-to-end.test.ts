@@ -307,6 +307,26 @@ test("a signal shared by many calls keeps no listeners once they end", async () 
   assert.is(getEventListeners(ac.signal, "abort").length, 0);
 });
 
+test("many concurrent calls trip no listener warnings", async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on("warning", onWarning);
+  try {
+    const client = setup();
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        i % 2 === 0
+          ? client.unary(M.unary, { text: "c", delayMs: 5 })
+          : client.clientStream(M.clientStream, [{ text: "c" }]),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 10));
+  } finally {
+    process.off("warning", onWarning);
+  }
+  assert.equal(warnings, []);
+});
+
 test("calls leave no timers behind, unref'd ones included", async () => {
   // Unref'd timers are invisible to process.getActiveResourcesInfo(), so count them here.
   const live = new Set<unknown>();
