@@ -34,8 +34,22 @@ export function zlibBomb(mib: number): Buffer {
   return Buffer.concat([Buffer.from([0x78, 0x01]), rawBody(mib), trailer]);
 }
 
-/** A gzip member of `mib` MiB of zeros, with its CRC-32 when this Node can compute it. */
+const gzipBombs = new Map<number, Buffer>();
+
+/**
+ * A gzip member of `mib` MiB of zeros, with its CRC-32 when this Node can
+ * compute it. Kept once made: the CRC of a GiB takes a while.
+ */
 export function gzipBomb(mib: number): Buffer {
+  let bomb = gzipBombs.get(mib);
+  if (bomb === undefined) {
+    bomb = makeGzipBomb(mib);
+    gzipBombs.set(mib, bomb);
+  }
+  return bomb;
+}
+
+function makeGzipBomb(mib: number): Buffer {
   const header = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
   const crc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
   let crc = 0;
