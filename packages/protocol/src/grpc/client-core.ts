@@ -5,7 +5,14 @@ import type { Compression } from "../compression.js";
 import { compressMessage, decompressMessage, IDENTITY } from "../compression-negotiation.js";
 import { ConnectError } from "../connect-error.js";
 import { httpStatusToCode } from "../connect/http-status.js";
-import { encodeEnvelope, FLAG_COMPRESSED, FLAG_TRAILERS, readEnvelopes } from "../envelope.js";
+import {
+  type Envelope,
+  EnvelopeDecoder,
+  encodeEnvelope,
+  FLAG_COMPRESSED,
+  FLAG_TRAILERS,
+  readEnvelopes,
+} from "../envelope.js";
 import { headerXGrpcWeb, headerXUserAgent } from "../grpc-web/request-header.js";
 import { parseTrailerBlock } from "../grpc-web/trailer-frame.js";
 import type { HttpResponse } from "../http.js";
@@ -124,20 +131,12 @@ export function createGrpcCall(config: ClientMethodConfig, web: boolean): AnyFn 
       if (err.metadata.size === 0) err.metadata.merge(headers).merge(trailer);
       throw withParts(err, headers, trailer);
     }
-    const messages = readMessages(
-      res,
-      body,
-      headers,
-      trailer,
-      compression,
-      config,
-      web,
-      req.signal,
-    );
+    const reader = new ResponseReader(res, headers, trailer, compression, config, web, req.signal);
     if (singleResponse) {
-      const message = await onlyMessage(messages);
+      const message = await readOne(reader, body);
       return { stream: false, service, method, header: headers, message, trailer };
     }
+    const messages = readMessages(reader, body);
     return { stream: true, service, method, header: headers, message: messages, trailer };
   };
 }
@@ -203,84 +202,128 @@ async function* prepend(
 }
 
 /**
- * Reads the response messages, then the status: from the HTTP trailers for
- * gRPC, from the trailer frame for gRPC-Web (or its HTTP trailers, if a
- * server sent them there). A missing status is an `internal` error, as is
- * anything after the trailer frame.
+ * Reads a response body frame by frame: messages, then the status, from the
+ * HTTP trailers for gRPC, from the trailer frame for gRPC-Web (or its HTTP
+ * trailers, if a server sent them there). A missing status is an `internal`
+ * error, as is anything after the trailer frame.
  */
-async function* readMessages(
-  res: HttpResponse,
-  body: AsyncIterable<Uint8Array>,
-  headers: Metadata,
-  trailer: Metadata,
-  compression: Compression | undefined,
-  config: ClientMethodConfig,
-  web: boolean,
-  signal: AbortSignal,
-): AsyncGenerator<Message, void, undefined> {
-  const { readMaxBytes, output } = config;
-  let webTrailers: Metadata | undefined;
-  try {
-    for await (const env of readEnvelopes(body, readMaxBytes, Code.Internal)) {
-      if (webTrailers !== undefined) {
-        throw new ConnectError("protocol error: data after the trailer frame", Code.Internal);
-      }
-      let data = env.data;
-      if ((env.flags & FLAG_COMPRESSED) !== 0) {
-        if (compression === undefined) {
-          throw new ConnectError(
-            "protocol error: compressed message but the response names no encoding",
-            Code.Internal,
-          );
-        }
-        data = await decompressMessage(compression, data, readMaxBytes, Code.Internal);
-      }
-      if (web && (env.flags & FLAG_TRAILERS) !== 0) {
-        webTrailers = parseTrailerBlock(data);
-        continue;
-      }
-      if ((env.flags & ~FLAG_COMPRESSED) !== 0) {
+class ResponseReader {
+  #webTrailers: Metadata | undefined;
+
+  constructor(
+    readonly res: HttpResponse,
+    readonly headers: Metadata,
+    readonly trailer: Metadata,
+    readonly compression: Compression | undefined,
+    readonly config: ClientMethodConfig,
+    readonly web: boolean,
+    readonly signal: AbortSignal,
+  ) {}
+
+  /** Decodes one frame: a message, or `undefined` for the gRPC-Web trailer frame. */
+  async frame(env: Envelope): Promise<Message | undefined> {
+    if (this.#webTrailers !== undefined) {
+      throw new ConnectError("protocol error: data after the trailer frame", Code.Internal);
+    }
+    let data = env.data;
+    if ((env.flags & FLAG_COMPRESSED) !== 0) {
+      if (this.compression === undefined) {
         throw new ConnectError(
-          `protocol error: invalid envelope flags 0x${env.flags.toString(16)}`,
+          "protocol error: compressed message but the response names no encoding",
           Code.Internal,
         );
       }
-      // Frames that arrived in one chunk with others must not outrun a cancellation.
-      if (signal.aborted) throw abortError(signal);
-      yield output.parse(data);
+      const max = this.config.readMaxBytes;
+      data = await decompressMessage(this.compression, data, max, Code.Internal);
     }
-    const source = webTrailers ?? res.trailers;
-    if (!source.has(headerStatus)) {
-      trailer.merge(source);
+    if (this.web && (env.flags & FLAG_TRAILERS) !== 0) {
+      this.#webTrailers = parseTrailerBlock(data);
+      return undefined;
+    }
+    if ((env.flags & ~FLAG_COMPRESSED) !== 0) {
       throw new ConnectError(
-        web
+        `protocol error: invalid envelope flags 0x${env.flags.toString(16)}`,
+        Code.Internal,
+      );
+    }
+    // Frames that arrived in one chunk with others must not outrun a cancellation.
+    if (this.signal.aborted) throw abortError(this.signal);
+    return this.config.output.parse(data);
+  }
+
+  /** Settles the status once the body has ended; throws the call's error, if any. */
+  finish(): void {
+    const source = this.#webTrailers ?? this.res.trailers;
+    this.trailer.merge(source);
+    const status = source.get(headerStatus);
+    if (status === undefined) {
+      throw new ConnectError(
+        this.web
           ? "protocol error: missing grpc-status (no trailer frame)"
           : "protocol error: missing grpc-status trailer",
         Code.Internal,
       );
     }
-    trailer.merge(source);
-    const err = errorFromStatus(source, new Metadata(headers).merge(withoutStatus(trailer)));
+    withoutStatus(this.trailer);
+    if (status === "0") return;
+    const err = errorFromStatus(source, new Metadata(this.headers).merge(this.trailer));
     if (err !== undefined) throw err;
-  } catch (e) {
+  }
+
+  /** The error to end the call with, carrying headers and trailers. */
+  fail(e: unknown): ConnectError {
     const err = ConnectError.from(e, Code.Internal);
-    if (err.metadata.size === 0) err.metadata.merge(headers).merge(trailer);
-    throw withParts(err, headers, trailer);
-  } finally {
-    res.body.cancel();
+    if (err.metadata.size === 0) err.metadata.merge(this.headers).merge(this.trailer);
+    return withParts(err, this.headers, this.trailer);
   }
 }
 
-async function onlyMessage(messages: AsyncGenerator<Message>): Promise<Message> {
-  let message: Message | undefined;
-  for await (const m of messages) {
-    if (message !== undefined) {
-      throw new ConnectError(
-        "protocol error: more than one response message for a unary method",
-        Code.Unimplemented,
-      );
+/** The messages of a streaming response, as they arrive. */
+async function* readMessages(
+  reader: ResponseReader,
+  body: AsyncIterable<Uint8Array>,
+): AsyncGenerator<Message, void, undefined> {
+  try {
+    for await (const env of readEnvelopes(body, reader.config.readMaxBytes, Code.Internal)) {
+      const message = await reader.frame(env);
+      if (message !== undefined) yield message;
     }
-    message = m;
+    reader.finish();
+  } catch (e) {
+    throw reader.fail(e);
+  } finally {
+    reader.res.body.cancel();
+  }
+}
+
+/**
+ * The one message of a unary or client-streaming response. Read without
+ * the generators a stream needs: this is the path most calls take.
+ */
+async function readOne(reader: ResponseReader, body: AsyncIterable<Uint8Array>): Promise<Message> {
+  let message: Message | undefined;
+  try {
+    const decoder = new EnvelopeDecoder(reader.config.readMaxBytes, Code.Internal);
+    for await (const chunk of body) {
+      const frames = decoder.push(chunk);
+      for (let i = 0; i < frames.length; i++) {
+        const m = await reader.frame(frames[i]!);
+        if (m === undefined) continue;
+        if (message !== undefined) {
+          throw new ConnectError(
+            "protocol error: more than one response message for a unary method",
+            Code.Unimplemented,
+          );
+        }
+        message = m;
+      }
+    }
+    decoder.end();
+    reader.finish();
+  } catch (e) {
+    throw reader.fail(e);
+  } finally {
+    reader.res.body.cancel();
   }
   if (message === undefined) {
     throw new ConnectError(

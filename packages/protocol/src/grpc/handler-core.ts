@@ -8,7 +8,14 @@ import {
   negotiateServerCompression,
 } from "../compression-negotiation.js";
 import { ConnectError } from "../connect-error.js";
-import { encodeEnvelope, FLAG_COMPRESSED, FLAG_TRAILERS, readEnvelopes } from "../envelope.js";
+import {
+  type Envelope,
+  EnvelopeDecoder,
+  encodeEnvelope,
+  FLAG_COMPRESSED,
+  FLAG_TRAILERS,
+  readEnvelopes,
+} from "../envelope.js";
 import { grpcWebContentTypeBase } from "../grpc-web/request-header.js";
 import { encodeTrailerBlock } from "../grpc-web/trailer-frame.js";
 import { createHandlerContext, withContext } from "../handler-context.js";
@@ -70,6 +77,7 @@ export function createGrpcHandler(config: HandlerMethodConfig, web: boolean): Un
       return encodeEnvelope(0, bytes);
     };
     let first: Message | undefined;
+    let single: Uint8Array | undefined;
     let rest: AsyncIterator<Message> | undefined;
     let response: UnaryResponse | StreamResponse;
     try {
@@ -103,7 +111,6 @@ export function createGrpcHandler(config: HandlerMethodConfig, web: boolean): Un
       );
       compression = negotiated.response;
       const signal = call.signal;
-      const requests = readRequests(req, readMaxBytes, negotiated.request, input.parse);
       const common = {
         side: "server",
         service,
@@ -120,9 +127,19 @@ export function createGrpcHandler(config: HandlerMethodConfig, web: boolean): Un
               ? {
                   ...common,
                   stream: false,
-                  message: await raceAbort(onlyRequest(requests), signal),
+                  message: await readOne(
+                    req,
+                    readMaxBytes,
+                    negotiated.request,
+                    input.parse,
+                    signal,
+                  ),
                 }
-              : { ...common, stream: true, message: requests },
+              : {
+                  ...common,
+                  stream: true,
+                  message: readRequests(req, readMaxBytes, negotiated.request, input.parse),
+                },
             context,
           ),
         ),
@@ -133,7 +150,9 @@ export function createGrpcHandler(config: HandlerMethodConfig, web: boolean): Un
         const r = await raceAbort(rest.next(), signal);
         if (!r.done) first = r.value;
       } else {
-        first = response.message;
+        // One response: the whole answer is known now, so it goes as bytes
+        // rather than as a stream, which costs a unary call far less.
+        single = await frame(response.message);
       }
     } catch (e) {
       const err = ConnectError.from(e);
@@ -149,6 +168,14 @@ export function createGrpcHandler(config: HandlerMethodConfig, web: boolean): Un
     // The implementation has produced its first message (or finished): headers are final now.
     headers.merge(response.header);
     if (compression !== undefined) headers.set(headerEncoding, compression.name);
+    if (single !== undefined) {
+      call.cleanup();
+      req.body.cancel();
+      const trailers = new Metadata(response.trailer);
+      setStatusTrailers(trailers, undefined);
+      if (web) return { status: 200, headers, body: concat(single, trailerFrame(trailers)) };
+      return { status: 200, headers, body: single, trailers };
+    }
     const callSignal = call;
     const trailer = response.trailer;
     const httpTrailers = web ? undefined : new Metadata();
@@ -197,28 +224,38 @@ function trailerFrame(trailers: Metadata): Uint8Array {
 }
 
 /**
- * The one request of a unary or server-streaming call. No message, or more
- * than one, is `unimplemented`, as gRPC servers answer a cardinality
- * violation.
+ * Reads the one request of a unary or server-streaming call, whole. No
+ * message, or more than one, is `unimplemented`, as gRPC servers answer a
+ * cardinality violation.
  */
-async function onlyRequest(requests: AsyncGenerator<Message>): Promise<Message> {
-  let message: Message | undefined;
-  for await (const m of requests) {
-    if (message !== undefined) {
-      throw new ConnectError(
-        "protocol error: more than one request message for a unary method",
-        Code.Unimplemented,
-      );
-    }
-    message = m;
-  }
-  if (message === undefined) {
+async function readOne(
+  req: ServerRequest,
+  readMaxBytes: number,
+  compression: Compression | undefined,
+  parse: (data: Uint8Array) => Message,
+  signal: AbortSignal,
+): Promise<Message> {
+  const bytes = await raceAbort(req.body.readAll(readMaxBytes + 5), signal);
+  const decoder = new EnvelopeDecoder(readMaxBytes);
+  const frames = decoder.push(bytes);
+  decoder.end();
+  if (frames.length !== 1) {
     throw new ConnectError(
-      "protocol error: missing request message for a unary method",
+      frames.length === 0
+        ? "protocol error: missing request message for a unary method"
+        : "protocol error: more than one request message for a unary method",
       Code.Unimplemented,
     );
   }
-  return message;
+  return parse(await requestPayload(frames[0]!, compression, readMaxBytes));
+}
+
+/** Two byte arrays as one. */
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
 }
 
 async function* readRequests(
@@ -228,25 +265,31 @@ async function* readRequests(
   parse: (data: Uint8Array) => Message,
 ): AsyncGenerator<Message> {
   for await (const env of readEnvelopes(req.body, readMaxBytes)) {
-    if ((env.flags & ~FLAG_COMPRESSED) !== 0) {
-      throw new ConnectError(
-        `protocol error: invalid envelope flags 0x${env.flags.toString(16)} in a request`,
-        Code.Internal,
-      );
-    }
-    let data = env.data;
-    if ((env.flags & FLAG_COMPRESSED) !== 0) {
-      if (compression === undefined) {
-        // The spec makes this an internal error: the client broke the protocol.
-        throw new ConnectError(
-          "protocol error: compressed message but the request names no grpc-encoding",
-          Code.Internal,
-        );
-      }
-      data = await decompressMessage(compression, data, readMaxBytes);
-    }
-    yield parse(data);
+    yield parse(await requestPayload(env, compression, readMaxBytes));
   }
+}
+
+/** The payload of a request frame, decompressed if it is flagged so. */
+async function requestPayload(
+  env: Envelope,
+  compression: Compression | undefined,
+  readMaxBytes: number,
+): Promise<Uint8Array> {
+  if ((env.flags & ~FLAG_COMPRESSED) !== 0) {
+    throw new ConnectError(
+      `protocol error: invalid envelope flags 0x${env.flags.toString(16)} in a request`,
+      Code.Internal,
+    );
+  }
+  if ((env.flags & FLAG_COMPRESSED) === 0) return env.data;
+  if (compression === undefined) {
+    // The spec makes this an internal error: the client broke the protocol.
+    throw new ConnectError(
+      "protocol error: compressed message but the request names no grpc-encoding",
+      Code.Internal,
+    );
+  }
+  return decompressMessage(compression, env.data, readMaxBytes);
 }
 
 function closeIterator(it: AsyncIterator<unknown> | undefined): void {
