@@ -251,4 +251,44 @@ test("one router serves Connect, gRPC and gRPC-Web side by side; protocols can b
   }
 });
 
+test("gRPC calls leave no timers behind, unref'd ones included", async () => {
+  // Unref'd timers are invisible to process.getActiveResourcesInfo(), so count them here.
+  const live = new Set<unknown>();
+  const realSet = globalThis.setTimeout;
+  const realClear = globalThis.clearTimeout;
+  globalThis.setTimeout = ((fn: () => void, ms?: number) => {
+    const t = realSet(() => {
+      live.delete(t);
+      fn();
+    }, ms);
+    live.add(t);
+    return t;
+  }) as typeof setTimeout;
+  globalThis.clearTimeout = ((t: Parameters<typeof clearTimeout>[0]) => {
+    live.delete(t);
+    realClear(t);
+  }) as typeof clearTimeout;
+  try {
+    for (const protocol of ["grpc", "grpc-web"] as Protocol[]) {
+      const client = setup({ protocol });
+      const opts = { timeoutMs: 60_000 };
+      await client.unary(M.unary, { text: "t" }, opts);
+      await client.callUnary(M.unary, { failCode: Code.Internal }, opts);
+      for await (const _ of client.serverStream(M.serverStream, { count: 3 }, opts));
+      for await (const r of client.serverStream(M.serverStream, { count: 100, delayMs: 1 }, opts)) {
+        if (r.index === 1) break;
+      }
+      await client.callUnary(M.unary, { delayMs: 10_000 }, { timeoutMs: 20 });
+      await client.callClientStream(M.clientStream, [{ text: "a" }], opts);
+      const b = client.callBidiStream(M.bidi, [{ text: "a" }], opts);
+      await b.close();
+    }
+    await new Promise((r) => realSet(r, 30));
+    assert.is(live.size, 0);
+  } finally {
+    globalThis.setTimeout = realSet;
+    globalThis.clearTimeout = realClear;
+  }
+});
+
 test.run();
