@@ -14,6 +14,8 @@ export interface CallSignal {
   abort(reason: ConnectError): void;
   /** Clears the timer and detaches from the parent; call it once the call has ended. */
   cleanup(): void;
+  /** When the call's timeout passes, as a `Date.now()` timestamp; undefined without one. */
+  readonly deadline?: number;
 }
 
 type Timer = ReturnType<typeof setTimeout>;
@@ -68,11 +70,13 @@ export function createCallSignal(
     onParentAbort = () => abort(abortError(parent));
     parent.addEventListener("abort", onParentAbort, { once: true });
   }
+  let deadline: number | undefined;
   if (timeoutMs !== undefined) {
+    deadline = Date.now() + timeoutMs;
     if (timeoutMs <= 0) {
       abort(deadlineError(timeoutMs));
     } else {
-      const end = Date.now() + timeoutMs;
+      const end = deadline;
       // Timers cannot wait longer than about 24.8 days; a longer deadline
       // (Connect allows 10 digits of milliseconds) is reached in steps.
       const arm = (ms: number) => {
@@ -90,7 +94,33 @@ export function createCallSignal(
       arm(timeoutMs);
     }
   }
-  return { signal: controller.signal, abort, cleanup };
+  return { signal: controller.signal, abort, cleanup, deadline };
+}
+
+/**
+ * How close to the deadline a peer's cancellation counts as the deadline. A
+ * server enforcing the same timeout resets the stream when it passes, and its
+ * reset can arrive a moment before our own timer fires.
+ */
+const DEADLINE_SLACK_MS = 25;
+
+/**
+ * Reads a `canceled` error that arrived from the peer at (or just before) the
+ * call's deadline as `deadline_exceeded`, which is what ended the call.
+ */
+export function deadlineAware(err: ConnectError, call: CallSignal): ConnectError {
+  if (
+    err.code !== Code.Canceled ||
+    call.deadline === undefined ||
+    Date.now() < call.deadline - DEADLINE_SLACK_MS
+  ) {
+    return err;
+  }
+  return new ConnectError(err.rawMessage, Code.DeadlineExceeded, {
+    metadata: err.metadata,
+    details: err.details,
+    cause: err,
+  });
 }
 
 /** The error a call ends with when its deadline passes. */

@@ -13,7 +13,7 @@ import {
   type Registry,
 } from "@bufbuild/protobuf";
 import { errorParts } from "./call-metadata.js";
-import { type CallSignal, createCallSignal } from "./call-signal.js";
+import { type CallSignal, createCallSignal, deadlineAware } from "./call-signal.js";
 import type {
   CallOptions,
   ClientOptions,
@@ -288,7 +288,7 @@ function toCallError(e: unknown, call: CallSignal): ConnectError {
     if (e instanceof ConnectError && e.code === reason.code) return e;
     return reason;
   }
-  return ConnectError.from(e);
+  return deadlineAware(ConnectError.from(e), call);
 }
 
 function unaryOutput<O>(res: UnaryResponse | StreamResponse): UnaryOutput<O> {

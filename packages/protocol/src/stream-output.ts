@@ -1,5 +1,5 @@
 import { errorParts } from "./call-metadata.js";
-import type { CallSignal } from "./call-signal.js";
+import { type CallSignal, deadlineAware } from "./call-signal.js";
 import type { StreamOutput } from "./client-types.js";
 import { Code } from "./code.js";
 import { ConnectError } from "./connect-error.js";
@@ -78,8 +78,15 @@ export class CallStreamOutput<O> implements StreamOutput<O> {
       await this.#ready;
       const res = this.#response;
       if (res === undefined) return;
+      const signal = this.#call.signal;
       try {
-        for await (const message of res.message) yield message as O;
+        for await (const message of res.message) {
+          // Messages may already sit in a buffer when the caller aborts: an
+          // aborted call delivers none of them, and does not end well.
+          if (signal.aborted) throw abortError(signal);
+          yield message as O;
+        }
+        if (signal.aborted) throw abortError(signal);
         this.#trailers = res.trailer;
       } catch (e) {
         this.#fail(e);
@@ -98,7 +105,9 @@ export class CallStreamOutput<O> implements StreamOutput<O> {
 
   #fail(e: unknown): void {
     const signal = this.#call.signal;
-    const err = signal.aborted ? abortError(signal) : ConnectError.from(e);
+    const err = signal.aborted
+      ? abortError(signal)
+      : deadlineAware(ConnectError.from(e), this.#call);
     this.#error = err;
     const parts = errorParts(err);
     if (this.#response === undefined) this.#headers = parts.headers;
