@@ -112,7 +112,7 @@ export function createConnectHandler(
     res.once("close", () => {
       target.closed = true;
       tracker.delete(call);
-      if (!res.writableFinished || (http2 && wasReset(res as Http2ServerResponse))) {
+      if (!answered(res, http2)) {
         controller.abort(clientGone());
       }
     });
@@ -166,9 +166,19 @@ function hasVerifiedClientCert(req: NodeServerRequest): boolean {
 }
 
 /**
- * Over HTTP/2 a stream reset by the client may still count as write-finished,
- * so the reset code tells a cancelled call from a completed one.
+ * Whether the answer went out whole before the response closed. Over HTTP/2
+ * a stream reset by the client may still count as write-finished, so the
+ * reset code tells a cancelled call from a completed one; and a stream
+ * answered with one `respond` and `end` closes before its writable side
+ * reports 'finish', so there ending it counts.
  */
+function answered(res: NodeServerResponse, http2: boolean): boolean {
+  if (!http2) return res.writableFinished;
+  const stream = (res as Http2ServerResponse).stream;
+  return stream.writableEnded && !wasReset(res as Http2ServerResponse);
+}
+
+/** Whether an HTTP/2 stream was reset with an error code. */
 function wasReset(res: Http2ServerResponse): boolean {
   const code = res.stream.rstCode;
   return code !== undefined && code !== constants.NGHTTP2_NO_ERROR;
