@@ -261,7 +261,8 @@ export class Http2Exchange implements BodySource {
     if (rstCode !== undefined && rstCode !== constants.NGHTTP2_NO_ERROR) {
       return new ConnectError(streamResetText(rstCode), codeFromHttp2Error(rstCode));
     }
-    if (session.session.closed) {
+    // The session is going away (GOAWAY, or closing): the peer dropped the stream with it.
+    if (session.session.closed || session.retired) {
       return new ConnectError(
         this.#phase === Phase.Requesting
           ? "connection closed before the response arrived"
