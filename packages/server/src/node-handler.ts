@@ -130,7 +130,8 @@ export function createConnectHandler(
           return;
         }
         if (request.body.abandoned || tracker.draining) target.closeConnection = true;
-        if (http2 && !req.complete) stopUnreadAfterFinish(req as Http2ServerRequest, res);
+        if (http2 && !bodyEnded(req as Http2ServerRequest))
+          stopUnreadAfterFinish(req as Http2ServerRequest, res);
         writeResponse(target, response);
       },
       (err: unknown) => tearDown(target, err),
@@ -155,7 +156,8 @@ function refuse(
   res.once("close", () => {
     target.closed = true;
   });
-  if (target.http2 && !req.complete) stopUnreadAfterFinish(req as Http2ServerRequest, res);
+  if (target.http2 && !bodyEnded(req as Http2ServerRequest))
+    stopUnreadAfterFinish(req as Http2ServerRequest, res);
   writeResponse(target, errorResponse(req.headers["content-type"], error));
 }
 
@@ -189,6 +191,14 @@ function clientGone(): ConnectError {
 }
 
 /**
+ * Whether the client's body has been read to its end. The body is read from
+ * the HTTP/2 stream, not the compatibility request, so the stream knows.
+ */
+function bodyEnded(req: Http2ServerRequest): boolean {
+  return req.stream.readableEnded;
+}
+
+/**
  * If the answer is complete while the client is still sending, tell it to stop
  * with RST_STREAM(NO_ERROR), as RFC 9113 section 8.1 allows, rather than keep
  * a half-open stream.
@@ -196,7 +206,7 @@ function clientGone(): ConnectError {
 function stopUnreadAfterFinish(req: Http2ServerRequest, res: NodeServerResponse): void {
   res.once("finish", () => {
     const stream = req.stream;
-    if (!req.complete && !stream.destroyed && !stream.closed) {
+    if (!bodyEnded(req) && !stream.destroyed && !stream.closed) {
       stream.close(constants.NGHTTP2_NO_ERROR);
     }
   });

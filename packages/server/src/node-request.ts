@@ -32,16 +32,15 @@ export function adaptRequest(req: NodeServerRequest, signal: AbortSignal): Adapt
     }
   }
   const { path, query } = splitTarget(req.url ?? "/");
+  // Over HTTP/2 the body is read from the stream itself: the compatibility
+  // request would copy every chunk through a Readable of its own.
+  const h2 = req.httpVersionMajor === 2 ? (req as Http2ServerRequest).stream : undefined;
   return {
     method: req.method ?? "GET",
     path,
     query,
     headers,
-    body: new NodeBody(
-      req,
-      contentLength,
-      req.httpVersionMajor === 2 ? (req as Http2ServerRequest).stream : undefined,
-    ),
+    body: h2 === undefined ? new NodeBody(req, contentLength) : new NodeBody(h2, contentLength, h2),
     signal,
     httpVersion: req.httpVersionMajor === 2 ? "2" : "1.1",
   };
