@@ -216,8 +216,18 @@ export class PooledSession {
   /** Takes no new streams and closes once the open ones have finished. */
   close(): void {
     this.#retire();
-    if (!this.session.closed && !this.session.destroyed) this.session.close();
+    if (!this.session.closed && !this.session.destroyed) {
+      // An idle session is unref'd; while closing it must keep the process
+      // alive, or `await transport.close()` in a script never settles: the
+      // event loop would empty before the session's close is reported.
+      this.#closing = true;
+      this.session.ref();
+      this.session.close();
+    }
   }
+
+  /** Set by close(): the session is closing and must keep the process alive until it has. */
+  #closing = false;
 
   #retire(): void {
     if (!this.#usable) return;
@@ -226,7 +236,8 @@ export class PooledSession {
   }
 
   #becameIdle(): void {
-    if (this.#isClosed) return;
+    // A closing session stays ref'd until it has closed (see close()).
+    if (this.#isClosed || this.#closing) return;
     this.session.unref();
     clearTimeout(this.#idleTimer);
     this.#idleTimer = setTimeout(() => this.close(), this.#options.idleTimeoutMs);
