@@ -120,6 +120,11 @@ export class NodeBody implements HttpBody {
         yield result.value;
       }
     } finally {
+      // Release the stream's iterator before discarding the rest: its
+      // 'readable' listener would keep the stream paused, so the client's
+      // unread data would hold the HTTP/2 stream window (or the HTTP/1.1
+      // socket) and the client would stall.
+      await it.return?.();
       if (!this.#stream.readableEnded) this.cancel();
     }
   }

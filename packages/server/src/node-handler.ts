@@ -19,6 +19,7 @@ import {
   writeResponse,
 } from "./node-response.js";
 import { resolveRouter } from "./resolve-router.js";
+import { settleUnreadBody } from "./unread-body.js";
 
 /** Options of {@link createConnectHandler}: the router's, plus the adapter's own. */
 export interface ConnectHandlerOptions extends RouterOptions {
@@ -102,6 +103,7 @@ export function createConnectHandler(
       refuse(req, res, target, error);
       return;
     }
+    settleUnreadBody(req, res);
     const controller = new AbortController();
     const request = adaptRequest(req, controller.signal);
     const call: TrackedCall = {
@@ -130,8 +132,6 @@ export function createConnectHandler(
           return;
         }
         if (request.body.abandoned || tracker.draining) target.closeConnection = true;
-        if (http2 && !bodyEnded(req as Http2ServerRequest))
-          stopUnreadAfterFinish(req as Http2ServerRequest, res);
         writeResponse(target, response);
       },
       (err: unknown) => tearDown(target, err),
@@ -156,8 +156,7 @@ function refuse(
   res.once("close", () => {
     target.closed = true;
   });
-  if (target.http2 && !bodyEnded(req as Http2ServerRequest))
-    stopUnreadAfterFinish(req as Http2ServerRequest, res);
+  settleUnreadBody(req, res);
   writeResponse(target, errorResponse(req.headers["content-type"], error));
 }
 
@@ -188,28 +187,6 @@ function wasReset(res: Http2ServerResponse): boolean {
 
 function clientGone(): ConnectError {
   return new ConnectError("the client went away", Code.Canceled);
-}
-
-/**
- * Whether the client's body has been read to its end. The body is read from
- * the HTTP/2 stream, not the compatibility request, so the stream knows.
- */
-function bodyEnded(req: Http2ServerRequest): boolean {
-  return req.stream.readableEnded;
-}
-
-/**
- * If the answer is complete while the client is still sending, tell it to stop
- * with RST_STREAM(NO_ERROR), as RFC 9113 section 8.1 allows, rather than keep
- * a half-open stream.
- */
-function stopUnreadAfterFinish(req: Http2ServerRequest, res: NodeServerResponse): void {
-  res.once("finish", () => {
-    const stream = req.stream;
-    if (!bodyEnded(req) && !stream.destroyed && !stream.closed) {
-      stream.close(constants.NGHTTP2_NO_ERROR);
-    }
-  });
 }
 
 function forceClose(target: ResponseTarget): void {
