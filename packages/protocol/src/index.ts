@@ -79,3 +79,4 @@ export {
   errorToJsonBytes,
   type ErrorJson,
 } from "./connect/error-json.js";
+export { type BodySource, PushBody } from "./push-body.js";

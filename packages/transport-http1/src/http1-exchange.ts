@@ -8,7 +8,7 @@ import {
 import type { Dispatcher } from "undici";
 import { abortError, wrapUndiciError } from "./errors.js";
 import { fromUndiciHeaders } from "./headers.js";
-import { type BodySource, PushBody } from "./push-body.js";
+import { type BodySource, PushBody } from "@connect-ts/protocol";
 import type { StoppableBody } from "./request-body.js";
 
 type Controller = Dispatcher.DispatchController;

@@ -14,7 +14,7 @@ import {
 import { abortError, codeFromHttp2Error, streamResetText, wrapHttp2Error } from "./errors.js";
 import { fromHttp2Headers } from "./headers.js";
 import type { PooledSession } from "./pooled-session.js";
-import { type BodySource, PushBody } from "./push-body.js";
+import { type BodySource, PushBody } from "@connect-ts/protocol";
 import type { SessionPool } from "./session-pool.js";
 
 /** Attempts per request when streams are refused before the peer processed them. */

@@ -1,4 +1,6 @@
-import { Code, ConnectError, type HttpBody } from "@connect-ts/protocol";
+import { Code } from "./code.js";
+import { ConnectError } from "./connect-error.js";
+import type { HttpBody } from "./http.js";
 
 /** What a {@link PushBody} asks of the stream that feeds it. */
 export interface BodySource {
