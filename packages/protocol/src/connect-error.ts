@@ -7,7 +7,7 @@ import {
   toBinary,
   type MessageInitShape,
 } from "@bufbuild/protobuf";
-import { Code, codeToString } from "./code.js";
+import { Code, codeToString, isCode } from "./code.js";
 import { Metadata, type MetadataInit } from "./metadata.js";
 
 /**
@@ -60,7 +60,9 @@ export class ConnectError extends Error {
     super(message.length > 0 ? `[${codeToString(code)}] ${message}` : `[${codeToString(code)}]`, {
       cause: options.cause,
     });
-    this.code = code;
+    // Only the 16 codes exist on the wire; anything else (a number from an
+    // untyped caller, a decoded field) is an unknown error, not a new code.
+    this.code = isCode(code) ? code : Code.Unknown;
     this.rawMessage = message;
     this.metadata = new Metadata(options.metadata);
     this.details = (options.details ?? []).map(packDetail);

@@ -101,6 +101,15 @@ test("ConnectError: message prefix, cause, from() of aborts and timeouts", () =>
   assert.is(ConnectError.from(e), e);
 });
 
+test("ConnectError: a number that is not one of the 16 codes becomes unknown", () => {
+  for (const bad of [0, 17, -1, 2.5, 1e9]) {
+    const err = new ConnectError("x", bad as Code);
+    assert.is(err.code, Code.Unknown);
+    assert.is(err.message, "[unknown] x");
+  }
+  assert.is(new ConnectError("x", Code.DataLoss).code, Code.DataLoss);
+});
+
 test("ConnectError details: packed from messages, unpacked by type or registry, unknown types kept raw", () => {
   const err = new ConnectError("d", Code.Aborted, {
     details: [
