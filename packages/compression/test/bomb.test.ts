@@ -2,9 +2,9 @@
 // algorithm in every build must refuse it with resource_exhausted, quickly and
 // without holding more than a sliver of what the bomb would make.
 import { Code, type Compression } from "@connect-ts/protocol";
+import { rejectsWith } from "@connect-ts/test-support";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { rejectsWith } from "./helpers/assert-code.js";
 import {
   brotliBomb,
   GiB,

@@ -2,6 +2,7 @@
 // brotli to our server, and our client reading them from its server.
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
+import { EchoService } from "@connect-ts/test-support/echo";
 import {
   createClient as createEsClient,
   type Interceptor as EsInterceptor,
@@ -17,7 +18,6 @@ import { createHttp2Transport } from "@connect-ts/transport-http2";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { brotli, gzip, zstd } from "../src/node/index.js";
-import { EchoService } from "./gen/echo/v1/echo_pb.js";
 import { startEchoServer, textPayload } from "./helpers/echo-server.js";
 
 const big = textPayload(32 * 1024);

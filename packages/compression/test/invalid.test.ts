@@ -1,7 +1,7 @@
 import { Code } from "@connect-ts/protocol";
+import { rejectsWith } from "@connect-ts/test-support";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { rejectsWith } from "./helpers/assert-code.js";
 import { builds, randomBytes, recordBytes } from "./helpers/builds.js";
 
 const LIMIT = 4 * 1024 * 1024;

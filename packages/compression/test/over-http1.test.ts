@@ -1,5 +1,6 @@
 // The same round trips over HTTP/1.1: our undici-based client against our
 // server, and a connect-es client sending gzip and brotli to it.
+import { EchoService } from "@connect-ts/test-support/echo";
 import { createClient as createEsClient } from "@connectrpc/connect";
 import {
   compressionBrotli,
@@ -11,7 +12,6 @@ import { createHttp1Transport } from "@connect-ts/transport-http1";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { brotli, deflate, gzip, zstd } from "../src/node/index.js";
-import { EchoService } from "./gen/echo/v1/echo_pb.js";
 import { startEchoServer, textPayload } from "./helpers/echo-server.js";
 
 const all = [gzip, brotli, zstd, deflate];

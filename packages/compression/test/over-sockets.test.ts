@@ -2,11 +2,11 @@
 // (HTTP/2 transport) and our server on a loopback socket; over Connect, and
 // the same over gRPC and gRPC-Web.
 import { Code, ConnectError, createClient, type Protocol } from "@connect-ts/protocol";
+import { EchoService } from "@connect-ts/test-support/echo";
 import { createHttp2Transport } from "@connect-ts/transport-http2";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { brotli, deflate, gzip, zstd } from "../src/node/index.js";
-import { EchoService } from "./gen/echo/v1/echo_pb.js";
 import { type SeenHeaders, startEchoServer, textPayload } from "./helpers/echo-server.js";
 
 const all = [gzip, brotli, zstd, deflate];

@@ -6,11 +6,11 @@ import type { AddressInfo } from "node:net";
 import zlib from "node:zlib";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connect-ts/protocol";
+import { EchoResponseSchema, EchoService } from "@connect-ts/test-support/echo";
 import { createHttp1Transport } from "@connect-ts/transport-http1";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { gzip, zstd } from "../src/node/index.js";
-import { EchoResponseSchema, EchoService } from "./gen/echo/v1/echo_pb.js";
 import { gzipBomb, MiB, peakGrowth } from "./helpers/bombs.js";
 
 type Answer = (req: IncomingMessage, res: ServerResponse) => void;

@@ -4,10 +4,10 @@
 import { request } from "node:http";
 import zlib from "node:zlib";
 import { create, toBinary } from "@bufbuild/protobuf";
+import { EchoRequestSchema } from "@connect-ts/test-support/echo";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { brotli, deflate, gzip, zstd } from "../src/node/index.js";
-import { EchoRequestSchema } from "./gen/echo/v1/echo_pb.js";
 import { gzipBomb, MiB, peakGrowth, zstdRleFrame } from "./helpers/bombs.js";
 import { startEchoServer } from "./helpers/echo-server.js";
 

@@ -1,8 +1,8 @@
 import { Code } from "@connect-ts/protocol";
+import { rejectsWith } from "@connect-ts/test-support";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { scanZstdFrames } from "../src/zstd-frame.js";
-import { rejectsWith } from "./helpers/assert-code.js";
 import { zstdRleFrame } from "./helpers/bombs.js";
 import { builds, recordBytes } from "./helpers/builds.js";
 

@@ -1,9 +1,9 @@
 import { toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connect-ts/protocol";
+import { EchoRequestSchema, EchoResponseSchema } from "@connect-ts/test-support/echo";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { formatLogEntry, type LogEntry, logging } from "../src/index.js";
-import { EchoRequestSchema, EchoResponseSchema } from "./gen/echo/v1/echo_pb.js";
 import { echoSetup } from "./support/echo.js";
 
 function recorder() {

@@ -3,12 +3,12 @@
 import { createServer } from "node:net";
 import { type Interceptor, createClient, registerService } from "@connect-ts/protocol";
 import { type ConnectServer, listen } from "@connect-ts/server";
+import { EchoService } from "@connect-ts/test-support/echo";
 import { createHttp1Transport } from "@connect-ts/transport-http1";
 import { createHttp2Transport } from "@connect-ts/transport-http2";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { bearerAuth, type LogEntry, logging, retry } from "../src/index.js";
-import { EchoService } from "./gen/echo/v1/echo_pb.js";
 
 const service = registerService(EchoService, {
   async echo(req, ctx) {

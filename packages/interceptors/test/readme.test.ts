@@ -2,10 +2,10 @@
 // sources and the test service), so that what it claims stays true.
 import { readFileSync } from "node:fs";
 import * as protocol from "@connect-ts/protocol";
+import * as echo from "@connect-ts/test-support/echo";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as interceptors from "../src/index.js";
-import * as echo from "./gen/echo/v1/echo_pb.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 const example = /```ts\n([\s\S]*?)```/.exec(readme)![1]!;

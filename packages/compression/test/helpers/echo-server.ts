@@ -7,7 +7,7 @@ import {
   registerService,
 } from "@connect-ts/protocol";
 import { type ConnectServer, listen } from "@connect-ts/server";
-import { EchoService } from "../gen/echo/v1/echo_pb.js";
+import { EchoService } from "@connect-ts/test-support/echo";
 
 /** Request headers each call arrived with, as the server saw them. */
 export type SeenHeaders = Array<Record<string, string | string[]>>;

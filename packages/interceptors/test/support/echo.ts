@@ -11,8 +11,7 @@ import {
   registerService,
   type Transport,
 } from "@connect-ts/protocol";
-import type { EchoRequest } from "../gen/echo/v1/echo_pb.js";
-import { EchoService } from "../gen/echo/v1/echo_pb.js";
+import { type EchoRequest, EchoService } from "@connect-ts/test-support/echo";
 
 /** What the test server saw, call by call. */
 export interface Seen {
