@@ -32,8 +32,8 @@ export function pickBehaviour(behaviours: Behaviours, roll: number): string {
 /** What a chaos run needs: the transport under test and its misbehaving server. */
 export interface ChaosOptions {
   readonly transport: Transport;
-  /** Base URL of the server; each call posts to `${url}/${behaviour}`. */
-  readonly url: string;
+  /** The server; each call posts to `${server.url}/${behaviour}`. */
+  readonly server: { readonly url: string; close(): Promise<void> };
   readonly behaviours: Behaviours;
   /** Each call is aborted with a TimeoutError after this long. */
   readonly deadlineMs: number;
@@ -46,11 +46,22 @@ export interface ChaosOptions {
 /**
  * Runs the calls and asserts that every one settles within 10 s with a
  * response or a ConnectError, that at least 30 get through, and that the
- * others fail in more than one way. Returns the count of each outcome (`ok`,
- * or the code name of the error).
+ * others fail in more than one way. Closes the transport, then the server,
+ * whatever the result. Returns the count of each outcome (`ok`, or the code
+ * name of the error).
  */
 export async function runChaos(options: ChaosOptions): Promise<Map<string, number>> {
-  const { transport, url, behaviours, deadlineMs } = options;
+  try {
+    return await chaosCalls(options);
+  } finally {
+    await options.transport.close();
+    await options.server.close();
+  }
+}
+
+async function chaosCalls(options: ChaosOptions): Promise<Map<string, number>> {
+  const { transport, behaviours, deadlineMs } = options;
+  const url = options.server.url;
   const next = seededRandom(options.seed ?? 42);
   const outcomes = new Map<string, number>();
   const calls = Array.from({ length: options.calls ?? 300 }, async (_, i) => {

@@ -58,13 +58,12 @@ test("300 calls against a misbehaving server all settle, and leave nothing open"
       () => {},
     );
   });
-  const transport = createHttp1Transport({ baseUrl: server.url, connections: 32 });
-  try {
-    await runChaos({ transport, url: server.url, behaviours, deadlineMs: DEADLINE_MS });
-  } finally {
-    await transport.close();
-    await server.close();
-  }
+  await runChaos({
+    transport: createHttp1Transport({ baseUrl: server.url, connections: 32 }),
+    server,
+    behaviours,
+    deadlineMs: DEADLINE_MS,
+  });
 });
 
 test("nothing is left open", async () => {

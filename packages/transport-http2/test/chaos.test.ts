@@ -65,13 +65,12 @@ test("300 calls against a misbehaving server all settle, and leave nothing open"
     },
     { settings: { maxConcurrentStreams: 20 } },
   );
-  const transport = createHttp2Transport({ baseUrl: server.url, maxSessions: 8 });
-  try {
-    await runChaos({ transport, url: server.url, behaviours, deadlineMs: DEADLINE_MS });
-  } finally {
-    await transport.close();
-    await server.close();
-  }
+  await runChaos({
+    transport: createHttp2Transport({ baseUrl: server.url, maxSessions: 8 }),
+    server,
+    behaviours,
+    deadlineMs: DEADLINE_MS,
+  });
 });
 
 test("nothing is left open", async () => {
