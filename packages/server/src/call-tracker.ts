@@ -2,8 +2,8 @@ import { Code, ConnectError } from "@connect-ts/protocol";
 
 /** One call in flight, as the tracker sees it. */
 export interface TrackedCall {
-  /** Aborts the handler's signal. */
-  readonly controller: AbortController;
+  /** Aborts the handler's signal with `reason` (once; later calls do nothing). */
+  abort(reason: unknown): void;
   /** Tears the response down without waiting for the handler. */
   destroy(): void;
 }
@@ -71,7 +71,7 @@ export class CallTracker {
     // server went away, and `unavailable` tells the client that trying again
     // (on another server) is safe.
     const reason = new ConnectError("the server is shutting down", Code.Unavailable);
-    for (const call of this.#calls) call.controller.abort(reason);
+    for (const call of this.#calls) call.abort(reason);
     if (await this.#waitEmpty(abortWaitMs)) return;
     for (const call of [...this.#calls]) call.destroy();
     this.#calls.clear();

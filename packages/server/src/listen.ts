@@ -127,8 +127,34 @@ function createNodeServer(
       ? https.createServer({ ...options.http1, ...tls }, handler)
       : http.createServer(options.http1 ?? {}, handler);
   }
-  if (tls) return http2.createSecureServer({ allowHTTP1: true, ...options.http2, ...tls }, handler);
-  return http2.createServer(options.http2 ?? {}, handler);
+  const server = tls
+    ? http2.createSecureServer({ allowHTTP1: true, ...options.http2, ...tls })
+    : http2.createServer(options.http2 ?? {});
+  server.on("stream", handler.stream);
+  addHttp1Listener(server, handler);
+  return server;
+}
+
+/**
+ * Serves the HTTP/1.1 clients of an `allowHTTP1` server with the request
+ * listener, while its HTTP/2 streams go to {@link NodeHandler.stream}. Node
+ * sets its HTTP/2 compatibility layer up (a 'stream' listener that wraps
+ * every stream in request and response objects and emits 'request') when
+ * the first 'request' listener is added, from a 'newListener' hook; the hook
+ * is held back while this one is added, so HTTP/2 streams are not served
+ * twice. Should a later 'request' listener bring the layer in all the same,
+ * the HTTP/2 requests it emits are left to their streams' own listener.
+ */
+function addHttp1Listener(
+  server: http2.Http2Server | http2.Http2SecureServer,
+  handler: NodeHandler,
+): void {
+  const hooks = server.listeners("newListener") as ((...args: unknown[]) => void)[];
+  server.removeAllListeners("newListener");
+  server.on("request", (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+    if (req.httpVersionMajor !== 2) handler(req, res);
+  });
+  for (const hook of hooks) server.on("newListener", hook);
 }
 
 function hostForUrl(address: AddressInfo): string {

@@ -17,20 +17,8 @@ export interface AdaptedRequest extends ServerRequest {
  * URL on every call.
  */
 export function adaptRequest(req: NodeServerRequest, signal: AbortSignal): AdaptedRequest {
-  const raw = req.rawHeaders;
   const headers = new Metadata();
-  let contentLength = -1;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!;
-    // HTTP/2 pseudo-headers (:path, :method, ...) are not metadata.
-    if (name.charCodeAt(0) === 58) continue;
-    const value = raw[i + 1]!;
-    headers.append(name, value);
-    if (name.length === 14 && name.toLowerCase() === "content-length") {
-      const n = Number(value);
-      if (Number.isSafeInteger(n) && n >= 0) contentLength = n;
-    }
-  }
+  const contentLength = appendRawHeaders(headers, req.rawHeaders);
   const { path, query } = splitTarget(req.url ?? "/");
   // Over HTTP/2 the body is read from the stream itself: the compatibility
   // request would copy every chunk through a Readable of its own.
@@ -44,6 +32,27 @@ export function adaptRequest(req: NodeServerRequest, signal: AbortSignal): Adapt
     signal,
     httpVersion: req.httpVersionMajor === 2 ? "2" : "1.1",
   };
+}
+
+/**
+ * Appends raw headers (a flat list of names and values, as Node receives
+ * them) to `headers`, leaving out HTTP/2 pseudo-headers (`:path`, `:method`,
+ * ...), which are not metadata. Returns the declared `content-length`, or -1
+ * if there is none or it is not a valid length.
+ */
+export function appendRawHeaders(headers: Metadata, raw: readonly string[]): number {
+  let contentLength = -1;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.charCodeAt(0) === 58 /* ":" */) continue;
+    const value = raw[i + 1]!;
+    headers.append(name, value);
+    if (name.length === 14 && name.toLowerCase() === "content-length") {
+      const n = Number(value);
+      if (Number.isSafeInteger(n) && n >= 0) contentLength = n;
+    }
+  }
+  return contentLength;
 }
 
 /**

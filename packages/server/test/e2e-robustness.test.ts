@@ -220,7 +220,7 @@ for (const mode of clientModes.filter((m) => m.endsWith("tls"))) {
   });
 }
 
-for (const mode of ["h2c", "h2-tls"] as Mode[]) {
+for (const mode of ["h2c", "h2-tls", "h2c-compat"] as Mode[]) {
   test(`${mode}: GOAWAY with calls in flight, they finish, later calls use a new session`, async () => {
     const server = await startServer([testService()], mode);
     const sessions: ServerHttp2Session[] = [];

@@ -63,7 +63,7 @@ async function slow(req: ServerRequest): Promise<ServerResponse> {
   return { status: 200, headers: new Metadata(), body: new TextEncoder().encode("done") };
 }
 
-for (const mode of ["h1", "h2c"] as Mode[]) {
+for (const mode of ["h1", "h2c", "h2c-compat"] as Mode[]) {
   test(`${mode}: shutdown lets a call in flight finish and refuses new ones with unavailable`, async () => {
     const server = await startServer(routerOf(slow), mode);
     try {

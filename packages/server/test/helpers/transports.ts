@@ -5,7 +5,7 @@ import type { Mode } from "./servers.js";
 import { tlsMaterial } from "./tls.js";
 
 /** The server modes that our client transports cover. */
-export const clientModes: readonly Mode[] = ["h1", "h1-tls", "h2c", "h2-tls"];
+export const clientModes: readonly Mode[] = ["h1", "h1-tls", "h2c", "h2-tls", "h2c-compat"];
 
 /** A client identity for mTLS, or none. */
 export type Identity = "client" | "stranger" | undefined;

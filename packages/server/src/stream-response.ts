@@ -1,0 +1,154 @@
+import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
+import { Code, ConnectError, type Metadata, type ServerResponse } from "@connect-ts/protocol";
+import { errorResponse } from "./error-response.js";
+import { callOf, type StreamCall } from "./stream-call.js";
+import type { NodeServerRequest } from "./node-request.js";
+import type { NodeServerResponse } from "./node-response.js";
+import { settleUnreadBody } from "./unread-body.js";
+
+/**
+ * Writes a runtime response on the call's HTTP/2 stream: status and headers
+ * in one `respond`, a whole body with one `end`, a streaming body chunk by
+ * chunk with backpressure, then trailers. Never throws and never rejects: a
+ * failure before the headers have gone out becomes an `internal` error in
+ * the request's protocol, one after it resets the stream with
+ * INTERNAL_ERROR, so the client sees an error rather than a clean end.
+ */
+export function writeStreamResponse(call: StreamCall, response: ServerResponse): void {
+  const stream = call.stream;
+  const body = response.body;
+  const trailers = response.trailers;
+  const out = outgoingHeaders(response.status, response.headers);
+  try {
+    if (body === undefined || body instanceof Uint8Array) {
+      const empty = body === undefined || body.byteLength === 0;
+      if (!bodyless(response.status)) out["content-length"] = empty ? 0 : body.byteLength;
+      const withTrailers = trailers !== undefined && trailers.size > 0;
+      if (withTrailers) expectTrailers(call, trailers);
+      settleUnread(stream);
+      stream.respond(out, { endStream: empty && !withTrailers, waitForTrailers: withTrailers });
+      if (!empty) stream.end(body);
+      else if (withTrailers) stream.end();
+      return;
+    }
+    // A streaming body's trailers are complete only once it has ended, so
+    // the stream asks for them then. Even without trailers the stream waits:
+    // ending it otherwise sends END_STREAM at once, and a producer that fails
+    // after its last chunk could then no longer reset the stream, so the
+    // client would take a broken body for a complete one.
+    expectTrailers(call, trailers);
+    settleUnread(stream);
+    stream.respond(out, { waitForTrailers: true });
+  } catch (err) {
+    tearDownStream(call, err);
+    return;
+  }
+  void pipeBody(call, body);
+}
+
+/**
+ * Ends a call whose answer cannot be completed. If nothing was sent yet, an
+ * `internal` error goes out in the request's protocol; otherwise the stream
+ * is reset with INTERNAL_ERROR.
+ */
+export function tearDownStream(call: StreamCall, reason: unknown): void {
+  if (call.closed) return;
+  const stream = call.stream;
+  if (!stream.headersSent && !call.failed) {
+    // One attempt at a clean error; if that fails too, the hard stop below.
+    call.failed = true;
+    const error = new ConnectError("the server failed to send its response", Code.Internal, {
+      cause: reason,
+    });
+    writeStreamResponse(call, errorResponse(call.headers.get("content-type"), error));
+    return;
+  }
+  if (!stream.destroyed) stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+}
+
+/**
+ * Over HTTP/2 a request body can still be arriving when the answer is
+ * complete (the router refused it, or the handler answered without reading
+ * it); the stream is then reset with NO_ERROR once the answer is out. A body
+ * that has ended needs nothing, which is the usual case, so the listeners
+ * that watch for it are added only when it has not.
+ */
+function settleUnread(stream: ServerHttp2Stream): void {
+  if (!stream.readableEnded) {
+    // The HTTP/2 half of settleUnreadBody needs only the stream.
+    settleUnreadBody(
+      { httpVersionMajor: 2, stream } as unknown as NodeServerRequest,
+      undefined as unknown as NodeServerResponse,
+    );
+  }
+}
+
+async function pipeBody(call: StreamCall, body: AsyncIterable<Uint8Array>): Promise<void> {
+  const stream = call.stream;
+  try {
+    for await (const chunk of body) {
+      // The client went away: leaving the loop calls the iterator's return(),
+      // which stops whatever produces the body.
+      if (call.closed) return;
+      if (!stream.write(chunk) && !call.closed) await drained(stream);
+    }
+    if (call.closed) return;
+    stream.end();
+  } catch (err) {
+    tearDownStream(call, err);
+  }
+}
+
+/** Resolves on 'drain', or on 'close' so a vanished client cannot leave the writer hanging. */
+function drained(stream: ServerHttp2Stream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+  });
+}
+
+function expectTrailers(call: StreamCall, trailers: Metadata | undefined): void {
+  call.trailers = trailers;
+  call.stream.on("wantTrailers", sendTrailers);
+}
+
+/** 'wantTrailers' listener shared by every stream: sends the call's trailers, read only now. */
+function sendTrailers(this: ServerHttp2Stream): void {
+  // A stream closed by a reset must not end cleanly after all.
+  if (this.closed) return;
+  const trailers = callOf(this).trailers;
+  try {
+    // No trailers at all still ends the stream (Node sends an empty DATA
+    // frame with END_STREAM then).
+    this.sendTrailers(trailers === undefined ? {} : trailerRecord(trailers));
+  } catch {
+    // The stream was torn down meanwhile; its 'close' handles the call.
+  }
+}
+
+/** Status and headers as `respond` takes them, in one pass. */
+function outgoingHeaders(status: number, headers: Metadata): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = { ":status": status };
+  for (const [name, values] of headers.entries()) {
+    out[name] = values.length === 1 ? values[0]! : values;
+  }
+  return out;
+}
+
+function trailerRecord(trailers: Metadata): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, values] of trailers.entries()) {
+    out[name] = values.length === 1 ? values[0]! : values;
+  }
+  return out;
+}
+
+/** Statuses that never carry a body, nor a content-length. */
+function bodyless(status: number): boolean {
+  return status === 204 || status === 304 || (status >= 100 && status < 200);
+}
