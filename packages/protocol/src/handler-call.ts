@@ -5,7 +5,13 @@ import { contextOf, createHandlerContext } from "./handler-context.js";
 import type { HandlerContext } from "./handler-types.js";
 import type { AnyFn, StreamRequest, UnaryRequest } from "./interceptor.js";
 
-type Impl = (request: unknown, context: HandlerContext) => unknown;
+/** An implementation of one method as the runtime calls it. */
+export type Implementation = (request: unknown, context: HandlerContext) => unknown;
+
+// The implementation behind each call step built here. A protocol whose
+// method has no interceptors finds it and calls it directly: no request and
+// response objects, no promise when the implementation answers at once.
+const implementations = new WeakMap<AnyFn, Implementation>();
 
 /**
  * Builds the innermost step of a server call chain: it runs the
@@ -23,10 +29,10 @@ export function createImplementationCall(method: DescMethod, impl: Function | un
         ),
       );
   }
-  const fn = impl as Impl;
+  const fn = impl as Implementation;
   const output = method.output;
   const singleResponse = method.methodKind === "unary" || method.methodKind === "client_streaming";
-  return async (req: UnaryRequest | StreamRequest) => {
+  const call: AnyFn = async (req: UnaryRequest | StreamRequest) => {
     const context = contextOf(req) ?? detachedContext(method, req);
     if (singleResponse) {
       const init = await fn(req.message, context);
@@ -49,6 +55,41 @@ export function createImplementationCall(method: DescMethod, impl: Function | un
       trailer: context.responseTrailers,
     };
   };
+  implementations.set(call, fn);
+  return call;
+}
+
+/**
+ * The implementation a call step runs, when the step is the one
+ * {@link createImplementationCall} built (no interceptor wraps it).
+ */
+export function directImplementation(call: AnyFn): Implementation | undefined {
+  return implementations.get(call);
+}
+
+/**
+ * Calls an implementation that answers with one message: the message (built
+ * from its init), or a promise of it when the implementation is asynchronous.
+ */
+export function callUnary(
+  impl: Implementation,
+  output: DescMessage,
+  message: Message,
+  context: HandlerContext,
+): Message | Promise<Message> {
+  const init = impl(message, context);
+  if (isThenable(init)) {
+    return Promise.resolve(init).then((value) => create(output, value as Message) as Message);
+  }
+  return create(output, init as Message) as Message;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
 }
 
 async function* createEach(

@@ -53,35 +53,49 @@ export function createRouter(
       );
     }
   }
-  const handle = async (req: ServerRequest): Promise<ServerResponse> => {
-    const handlers = routes.get(req.path);
-    if (handlers === undefined) {
-      req.body.cancel();
-      return { status: 404, headers: new Metadata(), body: undefined };
-    }
-    for (let i = 0; i < handlers.length; i++) {
-      const [protocol, handler] = handlers[i]!;
-      if (protocol.claims(req)) {
-        try {
-          return await handler(req);
-        } catch {
-          // Protocols answer their own errors; reaching here is a bug, not the client's fault.
-          req.body.cancel();
-          return { status: 500, headers: new Metadata(), body: undefined };
+  // Not async: the protocol's promise is handed on as it is. Only a
+  // protocol that fails (a bug, not the client's fault: protocols answer
+  // their own errors) costs a handler for its rejection.
+  const handle = (req: ServerRequest): Promise<ServerResponse> => {
+    try {
+      const handlers = routes.get(req.path);
+      if (handlers === undefined) {
+        req.body.cancel();
+        return Promise.resolve(plainStatus(404));
+      }
+      for (let i = 0; i < handlers.length; i++) {
+        const [protocol, handler] = handlers[i]!;
+        if (protocol.claims(req)) {
+          return handler(req).catch(() => internalFailure(req));
         }
       }
+      req.body.cancel();
+      if (req.method !== "POST" && req.method !== "GET") {
+        return Promise.resolve({
+          status: 405,
+          headers: new Metadata({ allow: allowed.get(req.path)! }),
+          body: undefined,
+        });
+      }
+      return Promise.resolve(plainStatus(415));
+    } catch {
+      return Promise.resolve(internalFailure(req));
     }
-    req.body.cancel();
-    if (req.method !== "POST" && req.method !== "GET") {
-      return {
-        status: 405,
-        headers: new Metadata({ allow: allowed.get(req.path)! }),
-        body: undefined,
-      };
-    }
-    return { status: 415, headers: new Metadata(), body: undefined };
   };
   return { handle, paths: new Set(routes.keys()) };
+}
+
+function plainStatus(status: number): ServerResponse {
+  return { status, headers: new Metadata(), body: undefined };
+}
+
+function internalFailure(req: ServerRequest): ServerResponse {
+  try {
+    req.body.cancel();
+  } catch {
+    // The body is beyond saving; the answer still goes out.
+  }
+  return plainStatus(500);
 }
 
 function methodConfig(

@@ -1,8 +1,7 @@
-import { type CallSignal, createCallSignal } from "../call-signal.js";
 import { Code } from "../code.js";
 import { ConnectError } from "../connect-error.js";
-import { createHandlerContext } from "../handler-context.js";
-import type { HandlerContext } from "../handler-types.js";
+import { CallContext } from "../handler-context.js";
+import { HandlerSignal } from "../handler-signal.js";
 import type { ServerRequest, ServerResponse } from "../http.js";
 import { Metadata } from "../metadata.js";
 import type { HandlerMethodConfig } from "../protocol.js";
@@ -11,8 +10,8 @@ import { parseTimeout, TIMEOUT_HEADER } from "./timeout.js";
 
 /** The start of every call: validated headers, a signal with the deadline, the context. */
 export interface CallStart {
-  readonly call: CallSignal;
-  readonly context: HandlerContext;
+  readonly call: HandlerSignal;
+  readonly context: CallContext;
   readonly timeoutMs: number | undefined;
 }
 
@@ -50,20 +49,20 @@ export function startCall(
   // Unary calls end with their one response: without a timeout they can run
   // on the request's own signal. Streams need their own to stop the handler
   // when the client stops reading.
-  const call = createCallSignal(
-    req.signal,
+  const call = new HandlerSignal(
+    req,
     failure === undefined ? timeoutMs : undefined,
     config.method.methodKind !== "unary",
   );
-  const context = createHandlerContext({
-    service: config.service,
-    method: config.method,
-    protocol: "connect",
-    httpVersion: req.httpVersion,
-    requestHeaders: req.headers,
-    signal: call.signal,
-    timeoutMs,
-  });
+  const context = new CallContext(
+    config.service,
+    config.method,
+    "connect",
+    req.httpVersion,
+    req.headers,
+    call,
+    timeoutMs === undefined ? undefined : (call.deadline ?? Date.now() + timeoutMs),
+  );
   if (failure !== undefined) {
     call.cleanup();
     throw new StartFailure(failure, context);
@@ -75,12 +74,13 @@ export function startCall(
 export class StartFailure {
   constructor(
     readonly cause: unknown,
-    readonly context: HandlerContext,
+    readonly context: CallContext,
   ) {}
 }
 
 /** Sends trailers as `trailer-` headers, as unary Connect responses carry them. */
-export function addTrailers(headers: Metadata, trailers: Metadata): void {
+export function addTrailers(headers: Metadata, trailers: Metadata | undefined): void {
+  if (trailers === undefined || trailers.size === 0) return;
   for (const [name, values] of trailers.entries()) headers.set(trailerPrefix + name, values);
 }
 

@@ -1,5 +1,4 @@
 import type { Message } from "@bufbuild/protobuf";
-import type { CallSignal } from "../call-signal.js";
 import type { CodecName } from "../client-types.js";
 import type { Compression } from "../compression.js";
 import {
@@ -8,9 +7,14 @@ import {
   negotiateServerCompression,
 } from "../compression-negotiation.js";
 import { ConnectError } from "../connect-error.js";
-import { withContext } from "../handler-context.js";
-import type { HandlerContext } from "../handler-types.js";
-import { AbortRace } from "../abort-race.js";
+import { callUnary, directImplementation } from "../handler-call.js";
+import {
+  type CallContext,
+  responseHeadersOf,
+  responseTrailersOf,
+  withContext,
+} from "../handler-context.js";
+import type { HandlerSignal } from "../handler-signal.js";
 import type { ServerRequest, ServerResponse } from "../http.js";
 import type { UnaryResponse } from "../interceptor.js";
 import { Metadata } from "../metadata.js";
@@ -39,10 +43,13 @@ export function createUnaryHandler(
   const { service, method, readMaxBytes, writeMaxBytes, compressMinBytes, registry } = config;
   const acceptEncoding =
     config.compression.length > 0 ? config.compression.map((c) => c.name).join(", ") : undefined;
+  // Without interceptors the implementation is called directly: no request
+  // and response objects, and no wait when it answers synchronously.
+  const impl = directImplementation(config.call);
+  const output = method.output;
   return async (req, postCodec) => {
-    let context: HandlerContext | undefined;
-    let call: CallSignal | undefined;
-    let race: AbortRace | undefined;
+    let context: CallContext | undefined;
+    let call: HandlerSignal | undefined;
     let responseCompression: Compression | undefined;
     try {
       let codec: CodecName;
@@ -72,45 +79,61 @@ export function createUnaryHandler(
         req.headers.get(headerUnaryAcceptEncoding),
       );
       responseCompression = negotiated.response;
-      // One listener on the signal for both waits of the call, rather than
-      // one added and removed per wait: the listener bookkeeping of Node's
-      // EventTarget is a visible share of a small unary call's profile.
-      race = new AbortRace(call.signal);
-      bytes = getMessage ?? (await race.race(req.body.readAll(readMaxBytes)));
+      // The body read ends by itself when the client goes away, so it waits
+      // on the deadline only: the request's signal is not even read (server
+      // adapters make it on first read). The implementation's wait, if it
+      // has one, watches the request's signal too.
+      bytes = getMessage ?? (await call.raceOwn(req.body.readAll(readMaxBytes)));
       if (negotiated.request !== undefined && bytes.length > 0) {
         bytes = await decompressMessage(negotiated.request, bytes, readMaxBytes);
       }
-      const { input, output } = config.serializers(codec);
+      const { input, output: serializer } = config.serializers(codec);
       const message = input.parse(bytes);
-      const res = (await race.race(
-        config.call(
-          withContext(
-            {
-              stream: false,
-              side: "server",
-              service,
-              method,
-              url: req.path,
-              header: req.headers,
-              signal: call.signal,
-              timeoutMs: start.timeoutMs,
-              message,
-            },
-            start.context,
+      // A deadline that passed while the request was decompressed ends the call here.
+      const ended = call.ended;
+      if (ended !== undefined) throw ended;
+      let answer: Message;
+      let header: Metadata | undefined;
+      let trailer: Metadata | undefined;
+      if (impl !== undefined) {
+        const produced = callUnary(impl, output, message, context);
+        answer = produced instanceof Promise ? await call.race(produced) : produced;
+        header = responseHeadersOf(context);
+        trailer = responseTrailersOf(context);
+      } else {
+        const res = (await call.race(
+          config.call(
+            withContext(
+              {
+                stream: false,
+                side: "server",
+                service,
+                method,
+                url: req.path,
+                header: req.headers,
+                signal: call.signal,
+                timeoutMs: start.timeoutMs,
+                message,
+              },
+              context,
+            ),
           ),
-        ),
-      )) as UnaryResponse;
-      race.dispose();
-      let body = output.serialize(res.message as Message);
+        )) as UnaryResponse;
+        answer = res.message as Message;
+        header = res.header;
+        trailer = res.trailer;
+      }
+      call.cleanup();
+      let body = serializer.serialize(answer);
       checkWriteLimit(body.length, writeMaxBytes);
-      const headers = new Metadata(res.header);
+      const headers = new Metadata(header);
       headers.set("content-type", unaryContentType(codec));
       if (acceptEncoding !== undefined) headers.set(headerUnaryAcceptEncoding, acceptEncoding);
       if (responseCompression !== undefined && body.length >= compressMinBytes) {
         body = await compressMessage(responseCompression, body);
         headers.set(headerUnaryEncoding, responseCompression.name);
       }
-      addTrailers(headers, res.trailer);
+      addTrailers(headers, trailer);
       return { status: 200, headers, body };
     } catch (thrown) {
       let e = thrown;
@@ -119,11 +142,11 @@ export function createUnaryHandler(
         e = e.cause;
       }
       const err = ConnectError.from(e);
-      const headers = new Metadata(context?.responseHeaders);
+      const headers = new Metadata(context === undefined ? undefined : responseHeadersOf(context));
       headers.merge(err.metadata);
       headers.set("content-type", "application/json");
       if (acceptEncoding !== undefined) headers.set(headerUnaryAcceptEncoding, acceptEncoding);
-      if (context !== undefined) addTrailers(headers, context.responseTrailers);
+      if (context !== undefined) addTrailers(headers, responseTrailersOf(context));
       let body = errorToJsonBytes(err, registry);
       if (responseCompression !== undefined && body.length >= compressMinBytes) {
         try {
@@ -134,10 +157,8 @@ export function createUnaryHandler(
         }
       }
       req.body.cancel();
-      return { status: codeToHttpStatus(err.code), headers, body };
-    } finally {
-      race?.dispose();
       call?.cleanup();
+      return { status: codeToHttpStatus(err.code), headers, body };
     }
   };
 }

@@ -1,5 +1,4 @@
 import type { Message } from "@bufbuild/protobuf";
-import { type CallSignal, createCallSignal } from "../call-signal.js";
 import { Code } from "../code.js";
 import type { Compression } from "../compression.js";
 import {
@@ -18,13 +17,19 @@ import {
 } from "../envelope.js";
 import { grpcWebContentTypeBase } from "../grpc-web/request-header.js";
 import { encodeTrailerBlock } from "../grpc-web/trailer-frame.js";
-import { createHandlerContext, withContext } from "../handler-context.js";
-import type { HandlerContext } from "../handler-types.js";
-import { raceAbort } from "../http-body.js";
+import { callUnary, directImplementation } from "../handler-call.js";
+import {
+  CallContext,
+  responseHeadersOf,
+  responseTrailersOf,
+  withContext,
+} from "../handler-context.js";
+import { HandlerSignal } from "../handler-signal.js";
 import type { ServerRequest, UniversalHandler } from "../http.js";
 import type { StreamResponse, UnaryResponse } from "../interceptor.js";
 import { Metadata } from "../metadata.js";
 import type { HandlerMethodConfig } from "../protocol.js";
+import type { Serializer } from "../serialization.js";
 import {
   grpcContentTypeBase,
   headerAcceptEncoding,
@@ -50,6 +55,10 @@ export function createGrpcHandler(config: HandlerMethodConfig, web: boolean): Un
   const base = web ? grpcWebContentTypeBase : grpcContentTypeBase;
   const acceptEncoding =
     config.compression.length > 0 ? config.compression.map((c) => c.name).join(",") : undefined;
+  // A unary method without interceptors calls its implementation directly:
+  // no request and response objects, no wait when it answers at once.
+  const impl = kind === "unary" ? directImplementation(config.call) : undefined;
+  const protocol = web ? "grpc-web" : "grpc";
   return async (req) => {
     const type = parseGrpcContentType(req.headers.get("content-type"), web);
     if (type === undefined) {
@@ -60,26 +69,15 @@ export function createGrpcHandler(config: HandlerMethodConfig, web: boolean): Un
     headers.set("content-type", type.bare ? base : `${base}+${type.codec}`);
     if (acceptEncoding !== undefined) headers.set(headerAcceptEncoding, acceptEncoding);
     const { input, output } = config.serializers(type.codec);
-    let context: HandlerContext | undefined;
-    let call: CallSignal | undefined;
+    let context: CallContext | undefined;
+    let call: HandlerSignal | undefined;
     let compression: Compression | undefined;
-    const frame = async (message: Message): Promise<Uint8Array> => {
-      const bytes = output.serialize(message);
-      if (bytes.length > writeMaxBytes) {
-        throw new ConnectError(
-          `message size ${bytes.length} is larger than configured max ${writeMaxBytes}`,
-          Code.ResourceExhausted,
-        );
-      }
-      if (compression !== undefined && bytes.length >= compressMinBytes) {
-        return encodeEnvelope(FLAG_COMPRESSED, await compressMessage(compression, bytes));
-      }
-      return encodeEnvelope(0, bytes);
-    };
     let first: Message | undefined;
     let single: Uint8Array | undefined;
     let rest: AsyncIterator<Message> | undefined;
-    let response: UnaryResponse | StreamResponse;
+    let response: UnaryResponse | StreamResponse | undefined;
+    let header: Metadata | undefined;
+    let trailer: Metadata | undefined;
     try {
       // The context exists before validation so that errors are answered alike.
       let timeoutMs: number | undefined;
@@ -96,16 +94,16 @@ export function createGrpcHandler(config: HandlerMethodConfig, web: boolean): Un
       // A unary call ends with its one response, so without a timeout it can
       // run on the request's own signal: a controller and a listener of its
       // own were about 4% of a small gRPC unary call's server CPU.
-      call = createCallSignal(req.signal, timeoutMs, kind !== "unary");
-      context = createHandlerContext({
+      call = new HandlerSignal(req, timeoutMs, kind !== "unary");
+      context = new CallContext(
         service,
         method,
-        protocol: web ? "grpc-web" : "grpc",
-        httpVersion: req.httpVersion,
-        requestHeaders: req.headers,
-        signal: call.signal,
-        timeoutMs,
-      });
+        protocol,
+        req.httpVersion,
+        req.headers,
+        call,
+        call.deadline,
+      );
       if (failure !== undefined) throw failure;
       const negotiated = negotiateServerCompression(
         config.compression,
@@ -113,54 +111,79 @@ export function createGrpcHandler(config: HandlerMethodConfig, web: boolean): Un
         req.headers.get(headerAcceptEncoding),
       );
       compression = negotiated.response;
-      const signal = call.signal;
-      const common = {
-        side: "server",
-        service,
-        method,
-        url: req.path,
-        header: req.headers,
-        signal,
-        timeoutMs,
-      } as const;
-      response = await raceAbort(
-        config.call(
-          withContext(
-            singleRequest
-              ? {
-                  ...common,
-                  stream: false,
-                  message: await readOne(
-                    req,
-                    readMaxBytes,
-                    negotiated.request,
-                    input.parse,
-                    signal,
-                  ),
-                }
-              : {
-                  ...common,
-                  stream: true,
-                  message: readRequests(req, readMaxBytes, negotiated.request, input.parse),
-                },
-            context,
-          ),
-        ),
-        signal,
-      );
-      if (response.stream) {
-        rest = response.message[Symbol.asyncIterator]();
-        const r = await raceAbort(rest.next(), signal);
-        if (!r.done) first = r.value;
+      if (impl !== undefined) {
+        const message = await readOne(req, readMaxBytes, negotiated.request, input.parse, call);
+        // A deadline that passed while the request was decompressed ends the call here.
+        const ended = call.ended;
+        if (ended !== undefined) throw ended;
+        const produced = callUnary(impl, method.output, message, context);
+        const answer = produced instanceof Promise ? await call.race(produced) : produced;
+        const bytes = serializeResponse(output, answer, writeMaxBytes);
+        single =
+          compression !== undefined && bytes.length >= compressMinBytes
+            ? encodeEnvelope(FLAG_COMPRESSED, await compressMessage(compression, bytes))
+            : encodeEnvelope(0, bytes);
+        header = responseHeadersOf(context);
+        trailer = responseTrailersOf(context);
       } else {
-        // One response: the whole answer is known now, so it goes as bytes
-        // rather than as a stream, which costs a unary call far less.
-        single = await frame(response.message);
+        const signal = call.signal;
+        const common = {
+          side: "server",
+          service,
+          method,
+          url: req.path,
+          header: req.headers,
+          signal,
+          timeoutMs,
+        } as const;
+        response = await call.race(
+          config.call(
+            withContext(
+              singleRequest
+                ? {
+                    ...common,
+                    stream: false,
+                    message: await readOne(
+                      req,
+                      readMaxBytes,
+                      negotiated.request,
+                      input.parse,
+                      call,
+                    ),
+                  }
+                : {
+                    ...common,
+                    stream: true,
+                    message: readRequests(req, readMaxBytes, negotiated.request, input.parse),
+                  },
+              context,
+            ),
+          ),
+        );
+        if (response.stream) {
+          rest = response.message[Symbol.asyncIterator]();
+          const r = await call.race(rest.next());
+          if (!r.done) first = r.value;
+        } else {
+          // One response: the whole answer is known now, so it goes as bytes
+          // rather than as a stream, which costs a unary call far less.
+          single = await frame(
+            response.message,
+            output,
+            writeMaxBytes,
+            compression,
+            compressMinBytes,
+          );
+        }
+        header = response.header;
+        trailer = response.trailer;
       }
     } catch (e) {
       const err = ConnectError.from(e);
-      headers.merge(context?.responseHeaders ?? new Metadata());
-      const trailers = new Metadata(context?.responseTrailers);
+      if (context !== undefined) headers.merge(responseHeadersOf(context) ?? empty);
+      const trailers = new Metadata(
+        context === undefined ? undefined : responseTrailersOf(context),
+      );
       setStatusTrailers(trailers, err);
       closeIterator(rest);
       call?.cleanup();
@@ -169,30 +192,44 @@ export function createGrpcHandler(config: HandlerMethodConfig, web: boolean): Un
       return { status: 200, headers, body: new Uint8Array(0), trailers };
     }
     // The implementation has produced its first message (or finished): headers are final now.
-    headers.merge(response.header);
+    if (header !== undefined) headers.merge(header);
     if (compression !== undefined) headers.set(headerEncoding, compression.name);
     if (single !== undefined) {
       call.cleanup();
       req.body.cancel();
-      const trailers = new Metadata(response.trailer);
+      if (web) {
+        // The usual trailers, the status alone, are the same bytes every time.
+        const end =
+          trailer === undefined || trailer.size === 0 ? okTrailerFrame : statusFrame(trailer);
+        return { status: 200, headers, body: concat(single, end) };
+      }
+      const trailers = new Metadata(trailer);
       setStatusTrailers(trailers, undefined);
-      if (web) return { status: 200, headers, body: concat(single, trailerFrame(trailers)) };
       return { status: 200, headers, body: single, trailers };
     }
     const callSignal = call;
-    const trailer = response.trailer;
+    const responseCompression = compression;
     const httpTrailers = web ? undefined : new Metadata();
     async function* body(): AsyncGenerator<Uint8Array> {
       let error: ConnectError | undefined;
       let finished = false;
       try {
         try {
-          if (first !== undefined) yield await frame(first);
+          if (first !== undefined) {
+            yield await frame(first, output, writeMaxBytes, responseCompression, compressMinBytes);
+          }
           if (rest !== undefined) {
             for (;;) {
-              const r = await raceAbort(rest.next(), callSignal.signal);
+              // One listener on the request's signal for the whole stream, not one per message.
+              const r = await callSignal.race(rest.next());
               if (r.done) break;
-              yield await frame(r.value);
+              yield await frame(
+                r.value,
+                output,
+                writeMaxBytes,
+                responseCompression,
+                compressMinBytes,
+              );
             }
           }
         } catch (e) {
@@ -221,10 +258,52 @@ export function createGrpcHandler(config: HandlerMethodConfig, web: boolean): Un
   };
 }
 
+const empty = new Metadata();
+
+/** A response message as bytes, within the write limit. */
+function serializeResponse(
+  output: Serializer<Message>,
+  message: Message,
+  writeMaxBytes: number,
+): Uint8Array {
+  const bytes = output.serialize(message);
+  if (bytes.length > writeMaxBytes) {
+    throw new ConnectError(
+      `message size ${bytes.length} is larger than configured max ${writeMaxBytes}`,
+      Code.ResourceExhausted,
+    );
+  }
+  return bytes;
+}
+
+/** A response message as an envelope, compressed when it is worth it. */
+async function frame(
+  message: Message,
+  output: Serializer<Message>,
+  writeMaxBytes: number,
+  compression: Compression | undefined,
+  compressMinBytes: number,
+): Promise<Uint8Array> {
+  const bytes = serializeResponse(output, message, writeMaxBytes);
+  if (compression !== undefined && bytes.length >= compressMinBytes) {
+    return encodeEnvelope(FLAG_COMPRESSED, await compressMessage(compression, bytes));
+  }
+  return encodeEnvelope(0, bytes);
+}
+
+/** The trailer frame of a successful call: the application's trailers and status 0. */
+function statusFrame(trailer: Metadata | undefined): Uint8Array {
+  const trailers = new Metadata(trailer);
+  setStatusTrailers(trailers, undefined);
+  return trailerFrame(trailers);
+}
+
 /** The gRPC-Web trailer frame. Never compressed, so any client can read the status. */
 function trailerFrame(trailers: Metadata): Uint8Array {
   return encodeEnvelope(FLAG_TRAILERS, encodeTrailerBlock(trailers));
 }
+
+const okTrailerFrame = statusFrame(undefined);
 
 /**
  * Reads the one request of a unary or server-streaming call, whole. No
@@ -236,9 +315,11 @@ async function readOne(
   readMaxBytes: number,
   compression: Compression | undefined,
   parse: (data: Uint8Array) => Message,
-  signal: AbortSignal,
+  call: HandlerSignal,
 ): Promise<Message> {
-  const bytes = await raceAbort(req.body.readAll(readMaxBytes + 5), signal);
+  // The body read ends by itself when the client goes away: it waits on the
+  // deadline only, and the request's signal is not read for it.
+  const bytes = await call.raceOwn(req.body.readAll(readMaxBytes + 5));
   const decoder = new EnvelopeDecoder(readMaxBytes);
   const frames = decoder.push(bytes);
   decoder.end();
