@@ -42,6 +42,18 @@ import { clientProtocols } from "./protocols.js";
 import { createSerializer, serviceRegistry } from "./serialization.js";
 import { CallStreamOutput } from "./stream-output.js";
 
+/**
+ * The registered symbol under which a transport may offer an `AbortSignal`
+ * that nobody can abort and that it needs no listener for (the transports of
+ * this project do). A call that no one can cancel (one response, no signal,
+ * no timeout) is given that signal instead of an `AbortController` of its
+ * own: the controller and the transport's listener on it are a measurable
+ * share of a small call's client CPU.
+ */
+const neverAbortedKey = Symbol.for("@connect-ts/never-aborted-signal");
+
+const noop = () => {};
+
 /** What a client settles about a method the first time it is called. */
 interface MethodEntry {
   readonly url: string;
@@ -62,6 +74,12 @@ export class RpcClient {
   readonly #baseUrl: string;
   readonly #methods = new Map<DescMethod, MethodEntry>();
   readonly #registries = new Map<DescService, Registry>();
+  /**
+   * The call signal of calls nobody can cancel, when the transport offers a
+   * signal for them (see {@link neverAbortedKey}). Not with interceptors: one
+   * could leave a listener on the signal, which would then outlive the call.
+   */
+  readonly #uncancellable: CallSignal | undefined;
 
   /**
    * @param transport how requests travel.
@@ -76,6 +94,14 @@ export class RpcClient {
     this.#options = options;
     this.#protocol = protocol;
     this.#baseUrl = transport.baseUrl.replace(/\/+$/, "");
+    const offered = (transport as { [neverAbortedKey]?: unknown })[neverAbortedKey];
+    if (
+      (options.interceptors === undefined || options.interceptors.length === 0) &&
+      offered instanceof AbortSignal &&
+      !offered.aborted
+    ) {
+      this.#uncancellable = { signal: offered, abort: noop, cleanup: noop };
+    }
   }
 
   /** Calls a unary method; resolves with the response message or rejects with a `ConnectError`. */
@@ -189,11 +215,16 @@ export class RpcClient {
   // Streams need a signal of their own so closing them can cancel the call;
   // calls with one response end by themselves.
   #callSignal(options: CallOptions | undefined, abortable = true): CallSignal {
-    return createCallSignal(
-      options?.signal,
-      options?.timeoutMs ?? this.#options.defaultTimeoutMs,
-      abortable,
-    );
+    const timeoutMs = options?.timeoutMs ?? this.#options.defaultTimeoutMs;
+    if (
+      !abortable &&
+      timeoutMs === undefined &&
+      options?.signal === undefined &&
+      this.#uncancellable !== undefined
+    ) {
+      return this.#uncancellable;
+    }
+    return createCallSignal(options?.signal, timeoutMs, abortable);
   }
 
   #unaryCall(

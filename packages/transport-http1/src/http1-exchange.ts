@@ -42,14 +42,18 @@ export class Http1Exchange implements Dispatcher.DispatchHandler, BodySource {
   #body: PushBody | undefined;
   #trailers: Metadata | undefined;
 
-  constructor(request: HttpRequest, requestBody: StoppableBody | undefined) {
+  /** Whether an abort listener is attached (not for a signal that cannot abort). */
+  #listening: boolean;
+
+  constructor(request: HttpRequest, requestBody: StoppableBody | undefined, abortable: boolean) {
     this.#signal = request.signal;
     this.#requestBody = requestBody;
     this.promise = new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    request.signal.addEventListener("abort", this.#onAbort, { once: true });
+    this.#listening = abortable;
+    if (abortable) request.signal.addEventListener("abort", this.#onAbort, { once: true });
   }
 
   onRequestStart(controller: Controller): void {
@@ -136,6 +140,8 @@ export class Http1Exchange implements Dispatcher.DispatchHandler, BodySource {
   }
 
   #cleanup(): void {
+    if (!this.#listening) return;
+    this.#listening = false;
     this.#signal.removeEventListener("abort", this.#onAbort);
   }
 }

@@ -60,11 +60,19 @@ export class Http2Exchange implements BodySource {
   #iterator: AsyncIterator<Uint8Array> | undefined;
   #drain: (() => void) | undefined;
   #abortListening = false;
+  /** False for a signal that cannot abort: it needs no listener. */
+  readonly #abortable: boolean;
 
-  constructor(pool: SessionPool, request: HttpRequest, headers: OutgoingHttpHeaders) {
+  constructor(
+    pool: SessionPool,
+    request: HttpRequest,
+    headers: OutgoingHttpHeaders,
+    abortable: boolean,
+  ) {
     this.#pool = pool;
     this.#request = request;
     this.#headers = headers;
+    this.#abortable = abortable;
     this.promise = new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -78,7 +86,7 @@ export class Http2Exchange implements BodySource {
       this.#run(session);
       return;
     }
-    this.#pool.acquire(this.#request.signal).then(
+    this.#pool.acquire(this.#request.signal, this.#abortable).then(
       (acquired) => this.#run(acquired),
       (error: ConnectError) => this.#fail(error),
     );
@@ -109,7 +117,8 @@ export class Http2Exchange implements BodySource {
     this.#attempts++;
     // Only this exchange under way on a session that served others: it was idle.
     this.#reusedIdle = session.busy === 1 && session.served > 1;
-    this.#bytesAtOpen = session.bytesRead;
+    // Only needed to tell whether an idle session died unheard (see #mayRetry).
+    if (this.#reusedIdle) this.#bytesAtOpen = session.bytesRead;
     const body = request.body;
     let stream: ClientHttp2Stream;
     try {
@@ -134,7 +143,7 @@ export class Http2Exchange implements BodySource {
       session.release();
       if (this.#stream === stream) this.#onClose(stream, session);
     });
-    if (!this.#abortListening) {
+    if (!this.#abortListening && this.#abortable) {
       this.#abortListening = true;
       request.signal.addEventListener("abort", this.#onAbort, { once: true });
     }

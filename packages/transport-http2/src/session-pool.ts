@@ -60,8 +60,11 @@ export class SessionPool implements SessionEvents {
     return session;
   }
 
-  /** Waits for a slot; rejects when the signal aborts or the pool cannot connect. */
-  acquire(signal: AbortSignal): Promise<PooledSession> {
+  /**
+   * Waits for a slot; rejects when the signal aborts or the pool cannot
+   * connect. A signal that cannot abort (`abortable` false) gets no listener.
+   */
+  acquire(signal: AbortSignal, abortable = true): Promise<PooledSession> {
     if (this.#closing) return Promise.reject(closedError());
     const session = this.tryAcquire();
     if (session !== undefined) return Promise.resolve(session);
@@ -76,7 +79,7 @@ export class SessionPool implements SessionEvents {
           reject(abortError(signal));
         },
       };
-      signal.addEventListener("abort", waiter.onAbort, { once: true });
+      if (abortable) signal.addEventListener("abort", waiter.onAbort, { once: true });
       this.#waiters.push(waiter);
     });
   }

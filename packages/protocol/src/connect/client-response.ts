@@ -87,8 +87,19 @@ export function checkWriteLimit(size: number, max: number): void {
   }
 }
 
-/** Separates unary trailers, sent as `trailer-` headers, from the real headers. */
+/**
+ * Separates unary trailers, sent as `trailer-` headers, from the real headers.
+ * Without any (the common case) the headers are returned as they are, not copied.
+ */
 export function splitTrailers(all: Metadata): [Metadata, Metadata] {
+  let any = false;
+  for (const name of all.keys()) {
+    if (name.startsWith(trailerPrefix)) {
+      any = true;
+      break;
+    }
+  }
+  if (!any) return [all, new Metadata()];
   const headers = new Metadata();
   const trailers = new Metadata();
   for (const [name, values] of all.entries()) {
