@@ -20,6 +20,19 @@ import type { SessionPool } from "./session-pool.js";
 /** Attempts per request when streams are refused before the peer processed them. */
 const maxAttempts = 3;
 
+/**
+ * A stream carries its exchange and session under these keys, so that its
+ * listeners can be shared functions (`this` is the stream) instead of six
+ * closures made for every request.
+ */
+const exchangeKey = Symbol("exchange");
+const sessionKey = Symbol("session");
+
+type TaggedStream = ClientHttp2Stream & {
+  [exchangeKey]: Http2Exchange;
+  [sessionKey]: PooledSession;
+};
+
 enum Phase {
   /** Waiting for the response headers. */
   Requesting = 0,
@@ -57,6 +70,11 @@ export class Http2Exchange implements BodySource {
   /** Whether this exchange still counts in its session's {@link PooledSession.busy}. */
   #busy = false;
   #body: PushBody | undefined;
+  #trailers: Metadata | undefined;
+  /** The response body length the headers declared (content-length), or -1. */
+  #expected = -1;
+  /** Response body bytes received. */
+  #received = 0;
   #iterator: AsyncIterator<Uint8Array> | undefined;
   #drain: (() => void) | undefined;
   #abortListening = false;
@@ -132,17 +150,13 @@ export class Http2Exchange implements BodySource {
     }
     this.#stream = stream;
     this.#streamError = undefined;
-    stream.on("response", (headers: IncomingHttpHeaders) => {
-      if (this.#stream === stream) this.#onResponse(stream, session, headers);
-    });
-    stream.on("error", (error: unknown) => {
-      if (this.#stream === stream) this.#streamError ??= error;
-    });
-    stream.once("close", () => {
-      this.#notBusy(session);
-      session.release();
-      if (this.#stream === stream) this.#onClose(stream, session);
-    });
+    const tagged = stream as TaggedStream;
+    tagged[exchangeKey] = this;
+    tagged[sessionKey] = session;
+    stream.on("response", Http2Exchange.#streamResponse);
+    stream.on("error", Http2Exchange.#streamErrorListener);
+    // Node emits "close" once: `on` spares the wrapper that `once` makes.
+    stream.on("close", Http2Exchange.#streamClose);
     if (!this.#abortListening && this.#abortable) {
       this.#abortListening = true;
       request.signal.addEventListener("abort", this.#onAbort, { once: true });
@@ -154,11 +168,56 @@ export class Http2Exchange implements BodySource {
     }
   }
 
-  #onResponse(
-    stream: ClientHttp2Stream,
-    session: PooledSession,
-    headers: IncomingHttpHeaders,
-  ): void {
+  static #streamResponse(this: TaggedStream, headers: IncomingHttpHeaders): void {
+    const exchange = this[exchangeKey];
+    if (exchange.#stream === this) exchange.#onResponse(this, headers);
+  }
+
+  static #streamErrorListener(this: TaggedStream, error: unknown): void {
+    const exchange = this[exchangeKey];
+    if (exchange.#stream === this) exchange.#streamError ??= error;
+  }
+
+  static #streamClose(this: TaggedStream): void {
+    const exchange = this[exchangeKey];
+    const session = this[sessionKey];
+    exchange.#notBusy(session);
+    session.release();
+    if (exchange.#stream === this) exchange.#onClose(this, session);
+  }
+
+  static #streamData(this: TaggedStream, chunk: Uint8Array): void {
+    const exchange = this[exchangeKey];
+    exchange.#received += chunk.byteLength;
+    exchange.#body!.push(chunk);
+  }
+
+  static #streamTrailers(this: TaggedStream, trailers: IncomingHttpHeaders): void {
+    fromHttp2Headers(trailers, this[exchangeKey].#trailers!);
+  }
+
+  static #streamEnd(this: TaggedStream): void {
+    // Node ends the readable side of every stream that closes, reset or not:
+    // only a stream closed without an error code really ended.
+    const rstCode = this.rstCode;
+    if (rstCode !== undefined && rstCode !== constants.NGHTTP2_NO_ERROR) return;
+    const exchange = this[exchangeKey];
+    const body = exchange.#body!;
+    const expected = exchange.#expected;
+    if (expected >= 0 && exchange.#received !== expected) {
+      body.fail(
+        new ConnectError(
+          `response body has ${exchange.#received} bytes, content-length said ${expected}`,
+          Code.Internal,
+        ),
+      );
+    } else {
+      body.end();
+    }
+    exchange.#notBusy(this[sessionKey]);
+  }
+
+  #onResponse(stream: ClientHttp2Stream, headers: IncomingHttpHeaders): void {
     if (this.#phase !== Phase.Requesting) return;
     this.#phase = Phase.Receiving;
     // With a content-length, a body cut short by RST_STREAM(NO_ERROR) (which
@@ -168,35 +227,11 @@ export class Http2Exchange implements BodySource {
     const body = new PushBody(this, expected);
     const trailers = new Metadata();
     this.#body = body;
-    let received = 0;
-    if (expected >= 0) {
-      stream.on("data", (chunk: Uint8Array) => {
-        received += chunk.byteLength;
-        body.push(chunk);
-      });
-    } else {
-      stream.on("data", (chunk: Uint8Array) => body.push(chunk));
-    }
-    stream.on("trailers", (received: IncomingHttpHeaders) => {
-      fromHttp2Headers(received, trailers);
-    });
-    stream.on("end", () => {
-      // Node ends the readable side of every stream that closes, reset or not:
-      // only a stream closed without an error code really ended.
-      const rstCode = stream.rstCode;
-      if (rstCode !== undefined && rstCode !== constants.NGHTTP2_NO_ERROR) return;
-      if (expected >= 0 && received !== expected) {
-        body.fail(
-          new ConnectError(
-            `response body has ${received} bytes, content-length said ${expected}`,
-            Code.Internal,
-          ),
-        );
-      } else {
-        body.end();
-      }
-      this.#notBusy(session);
-    });
+    this.#trailers = trailers;
+    this.#expected = expected;
+    stream.on("data", Http2Exchange.#streamData);
+    stream.on("trailers", Http2Exchange.#streamTrailers);
+    stream.on("end", Http2Exchange.#streamEnd);
     this.#resolve({
       status: Number(headers[":status"]),
       headers: fromHttp2Headers(headers, new Metadata()),

@@ -77,12 +77,16 @@ export function createUnaryCall(
     }
     const [headers, trailers] = splitTrailers(res.headers);
     if (res.status !== 200) throw await unaryError(res, headers, trailers, config);
-    const type = parseContentType(res.headers.get("content-type"));
-    if (type === undefined || type.stream || type.codec !== codec) {
-      res.body.cancel();
-      const err = contentTypeError(res.headers.get("content-type"), contentType, "application/");
-      err.metadata.merge(headers).merge(trailers);
-      throw withParts(err, headers, trailers);
+    // Most servers answer with the very content type that was sent: no parsing then.
+    const responseType = res.headers.get("content-type");
+    if (responseType !== contentType) {
+      const type = parseContentType(responseType);
+      if (type === undefined || type.stream || type.codec !== codec) {
+        res.body.cancel();
+        const err = contentTypeError(responseType, contentType, "application/");
+        err.metadata.merge(headers).merge(trailers);
+        throw withParts(err, headers, trailers);
+      }
     }
     let bytes: Uint8Array;
     try {

@@ -57,7 +57,8 @@ export function createGrpcCall(config: ClientMethodConfig, web: boolean): AnyFn 
   const send = config.sendCompression;
   const minBytes = config.compressMinBytes;
   const singleResponse = method.methodKind === "unary" || method.methodKind === "client_streaming";
-  const frame = async (message: Message): Promise<Uint8Array> => {
+  /** The serialized message, checked against the write limit. */
+  const serialize = (message: Message): Uint8Array => {
     const bytes = input.serialize(message);
     if (bytes.length > writeMaxBytes) {
       throw new ConnectError(
@@ -65,6 +66,10 @@ export function createGrpcCall(config: ClientMethodConfig, web: boolean): AnyFn 
         Code.ResourceExhausted,
       );
     }
+    return bytes;
+  };
+  const frame = async (message: Message): Promise<Uint8Array> => {
+    const bytes = serialize(message);
     if (send !== undefined && bytes.length >= minBytes) {
       return encodeEnvelope(FLAG_COMPRESSED, await compressMessage(send, bytes));
     }
@@ -84,9 +89,12 @@ export function createGrpcCall(config: ClientMethodConfig, web: boolean): AnyFn 
     if (req.timeoutMs !== undefined) header.set(TIMEOUT_HEADER, encodeGrpcTimeout(req.timeoutMs));
     if (send !== undefined) header.set(headerEncoding, send.name);
     if (acceptEncoding !== undefined) header.set(headerAcceptEncoding, acceptEncoding);
+    // Without compression a single message is framed without a promise to wait on.
     const requestBody = req.stream
       ? frameAll(req.message as AsyncIterable<Message>, frame)
-      : await frame(req.message as Message);
+      : send === undefined
+        ? encodeEnvelope(0, serialize(req.message as Message))
+        : await frame(req.message as Message);
     const res = await transport.request({
       method: "POST",
       url: req.url,
