@@ -153,10 +153,10 @@ export class Http2Exchange implements BodySource {
     const tagged = stream as TaggedStream;
     tagged[exchangeKey] = this;
     tagged[sessionKey] = session;
-    stream.on("response", Http2Exchange.#streamResponse);
-    stream.on("error", Http2Exchange.#streamErrorListener);
+    stream.on("response", onResponse);
+    stream.on("error", onError);
     // Node emits "close" once: `on` spares the wrapper that `once` makes.
-    stream.on("close", Http2Exchange.#streamClose);
+    stream.on("close", onClose);
     if (!this.#abortListening && this.#abortable) {
       this.#abortListening = true;
       request.signal.addEventListener("abort", this.#onAbort, { once: true });
@@ -168,53 +168,53 @@ export class Http2Exchange implements BodySource {
     }
   }
 
-  static #streamResponse(this: TaggedStream, headers: IncomingHttpHeaders): void {
-    const exchange = this[exchangeKey];
-    if (exchange.#stream === this) exchange.#onResponse(this, headers);
+  /** Stream listener: the response headers arrived. */
+  streamResponse(stream: ClientHttp2Stream, headers: IncomingHttpHeaders): void {
+    if (this.#stream === stream) this.#onResponse(stream, headers);
   }
 
-  static #streamErrorListener(this: TaggedStream, error: unknown): void {
-    const exchange = this[exchangeKey];
-    if (exchange.#stream === this) exchange.#streamError ??= error;
+  /** Stream listener: the stream failed (its close follows). */
+  streamError(stream: ClientHttp2Stream, error: unknown): void {
+    if (this.#stream === stream) this.#streamError ??= error;
   }
 
-  static #streamClose(this: TaggedStream): void {
-    const exchange = this[exchangeKey];
-    const session = this[sessionKey];
-    exchange.#notBusy(session);
+  /** Stream listener: the stream closed, and its slot on `session` is free. */
+  streamClose(stream: ClientHttp2Stream, session: PooledSession): void {
+    this.#notBusy(session);
     session.release();
-    if (exchange.#stream === this) exchange.#onClose(this, session);
+    if (this.#stream === stream) this.#onClose(stream, session);
   }
 
-  static #streamData(this: TaggedStream, chunk: Uint8Array): void {
-    const exchange = this[exchangeKey];
-    exchange.#received += chunk.byteLength;
-    exchange.#body!.push(chunk);
+  /** Stream listener: a chunk of the response body. */
+  streamData(chunk: Uint8Array): void {
+    this.#received += chunk.byteLength;
+    this.#body!.push(chunk);
   }
 
-  static #streamTrailers(this: TaggedStream, trailers: IncomingHttpHeaders): void {
-    fromHttp2Headers(trailers, this[exchangeKey].#trailers!);
+  /** Stream listener: the response trailers. */
+  streamTrailers(trailers: IncomingHttpHeaders): void {
+    fromHttp2Headers(trailers, this.#trailers!);
   }
 
-  static #streamEnd(this: TaggedStream): void {
+  /** Stream listener: the readable side ended, normally or because the stream was reset. */
+  streamEnd(stream: ClientHttp2Stream, session: PooledSession): void {
     // Node ends the readable side of every stream that closes, reset or not:
     // only a stream closed without an error code really ended.
-    const rstCode = this.rstCode;
+    const rstCode = stream.rstCode;
     if (rstCode !== undefined && rstCode !== constants.NGHTTP2_NO_ERROR) return;
-    const exchange = this[exchangeKey];
-    const body = exchange.#body!;
-    const expected = exchange.#expected;
-    if (expected >= 0 && exchange.#received !== expected) {
+    const body = this.#body!;
+    const expected = this.#expected;
+    if (expected >= 0 && this.#received !== expected) {
       body.fail(
         new ConnectError(
-          `response body has ${exchange.#received} bytes, content-length said ${expected}`,
+          `response body has ${this.#received} bytes, content-length said ${expected}`,
           Code.Internal,
         ),
       );
     } else {
       body.end();
     }
-    exchange.#notBusy(this[sessionKey]);
+    this.#notBusy(session);
   }
 
   #onResponse(stream: ClientHttp2Stream, headers: IncomingHttpHeaders): void {
@@ -229,9 +229,9 @@ export class Http2Exchange implements BodySource {
     this.#body = body;
     this.#trailers = trailers;
     this.#expected = expected;
-    stream.on("data", Http2Exchange.#streamData);
-    stream.on("trailers", Http2Exchange.#streamTrailers);
-    stream.on("end", Http2Exchange.#streamEnd);
+    stream.on("data", onData);
+    stream.on("trailers", onTrailers);
+    stream.on("end", onEnd);
     this.#resolve({
       status: Number(headers[":status"]),
       headers: fromHttp2Headers(headers, new Metadata()),
@@ -396,4 +396,30 @@ export class Http2Exchange implements BodySource {
       iterator.return().then(undefined, () => {});
     }
   }
+}
+
+// The listeners of every stream; `this` is the stream.
+
+function onResponse(this: TaggedStream, headers: IncomingHttpHeaders): void {
+  this[exchangeKey].streamResponse(this, headers);
+}
+
+function onError(this: TaggedStream, error: unknown): void {
+  this[exchangeKey].streamError(this, error);
+}
+
+function onClose(this: TaggedStream): void {
+  this[exchangeKey].streamClose(this, this[sessionKey]);
+}
+
+function onData(this: TaggedStream, chunk: Uint8Array): void {
+  this[exchangeKey].streamData(chunk);
+}
+
+function onTrailers(this: TaggedStream, trailers: IncomingHttpHeaders): void {
+  this[exchangeKey].streamTrailers(trailers);
+}
+
+function onEnd(this: TaggedStream): void {
+  this[exchangeKey].streamEnd(this, this[sessionKey]);
 }
