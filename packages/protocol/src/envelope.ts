@@ -28,6 +28,19 @@ export function encodeEnvelope(flags: number, data: Uint8Array): Uint8Array {
 }
 
 /**
+ * The one frame that `bytes` hold, when they hold exactly one whole frame
+ * whose payload is within `maxBytes`; otherwise undefined, and the caller
+ * learns what is wrong from an {@link EnvelopeDecoder}. A unary request is
+ * nearly always one such frame, and this spares it the decoder.
+ */
+export function singleEnvelope(bytes: Uint8Array, maxBytes: number): Envelope | undefined {
+  if (bytes.length < 5) return undefined;
+  const len = readLength(bytes, 0);
+  if (len > maxBytes || bytes.length - 5 !== len) return undefined;
+  return { flags: bytes[0]!, data: bytes.subarray(5) };
+}
+
+/**
  * An incremental envelope parser. Feed it chunks cut anywhere with
  * {@link EnvelopeDecoder.push}; it returns the frames they complete. A frame
  * whose declared length exceeds the limit is rejected from its header alone,

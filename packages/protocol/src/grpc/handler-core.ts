@@ -14,6 +14,7 @@ import {
   FLAG_COMPRESSED,
   FLAG_TRAILERS,
   readEnvelopes,
+  singleEnvelope,
 } from "../envelope.js";
 import { grpcWebContentTypeBase } from "../grpc-web/request-header.js";
 import { encodeTrailerBlock } from "../grpc-web/trailer-frame.js";
@@ -320,6 +321,8 @@ async function readOne(
   // The body read ends by itself when the client goes away: it waits on the
   // deadline only, and the request's signal is not read for it.
   const bytes = await call.raceOwn(req.body.readAll(readMaxBytes + 5));
+  const one = singleEnvelope(bytes, readMaxBytes);
+  if (one !== undefined) return parse(await requestPayload(one, compression, readMaxBytes));
   const decoder = new EnvelopeDecoder(readMaxBytes);
   const frames = decoder.push(bytes);
   decoder.end();
