@@ -22,13 +22,25 @@ export function writeStreamResponse(call: StreamCall, response: ServerResponse):
   try {
     if (body === undefined || body instanceof Uint8Array) {
       const empty = body === undefined || body.byteLength === 0;
-      if (!bodyless(response.status)) out["content-length"] = empty ? 0 : body.byteLength;
       const withTrailers = trailers !== undefined && trailers.size > 0;
-      if (withTrailers) expectTrailers(call, trailers);
       settleUnread(stream);
-      stream.respond(out, { endStream: empty && !withTrailers, waitForTrailers: withTrailers });
-      if (!empty) stream.end(body);
-      else if (withTrailers) stream.end();
+      if (empty) {
+        // Nothing between headers and trailers: both go out as one HEADERS
+        // frame that ends the stream (gRPC's "Trailers-Only" answer). Sent
+        // apart, the stream would stay open for another turn of the event
+        // loop, and a client still sending a body of a declared length may
+        // end it short meanwhile, which nghttp2 answers with a PROTOCOL_ERROR
+        // reset that the client sees instead of the answer.
+        if (withTrailers) addHeaders(out, trailers);
+        else if (!bodyless(response.status)) out["content-length"] = 0;
+        stream.respond(out, { endStream: true });
+        return;
+      }
+      // With trailers to follow, a content-length tells a client nothing it can use.
+      if (withTrailers) expectTrailers(call, trailers);
+      else out["content-length"] = body.byteLength;
+      stream.respond(out, { endStream: false, waitForTrailers: withTrailers });
+      stream.end(body);
       return;
     }
     // A streaming body's trailers are complete only once it has ended, so
@@ -134,17 +146,20 @@ function sendTrailers(this: ServerHttp2Stream): void {
 /** Status and headers as `respond` takes them, in one pass. */
 function outgoingHeaders(status: number, headers: Metadata): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = { ":status": status };
-  for (const [name, values] of headers.entries()) {
+  addHeaders(out, headers);
+  return out;
+}
+
+/** Adds metadata to headers about to go out. */
+function addHeaders(out: OutgoingHttpHeaders, metadata: Metadata): void {
+  for (const [name, values] of metadata.entries()) {
     out[name] = values.length === 1 ? values[0]! : values;
   }
-  return out;
 }
 
 function trailerRecord(trailers: Metadata): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
-  for (const [name, values] of trailers.entries()) {
-    out[name] = values.length === 1 ? values[0]! : values;
-  }
+  addHeaders(out, trailers);
   return out;
 }
 
