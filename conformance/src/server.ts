@@ -1,8 +1,13 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { createServer as createHttpServer } from "node:http";
-import { createServer as createHttp2Server, createSecureServer } from "node:http2";
+import { createServer as createHttpServer, type Server as Http1Server } from "node:http";
+import {
+  createServer as createHttp2Server,
+  createSecureServer,
+  type Http2SecureServer,
+  type Http2Server,
+} from "node:http2";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo, Server } from "node:net";
+import type { AddressInfo } from "node:net";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type ConnectHandlerOptions, createConnectHandler } from "@connect-ts/server";
 import { HTTPVersion } from "../gen/connectrpc/conformance/v1/config_pb.js";
@@ -51,6 +56,15 @@ async function main(): Promise<void> {
     handler,
   );
   const server = startServer(request, listener);
+  if (request.httpVersion === HTTPVersion.HTTP_VERSION_2 && !compatPath) {
+    // HTTP/2 calls are served from the stream event, as listen() does;
+    // CONFORMANCE_HTTP2_COMPAT=1 runs the suite on the request listener instead.
+    server.on("stream", (stream, headers, flags, rawHeaders) =>
+      currentRequest.run({ method: headers[":method"], url: headers[":path"] ?? "/" }, () =>
+        handler.stream(stream, headers, flags, rawHeaders),
+      ),
+    );
+  }
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
@@ -81,14 +95,22 @@ async function readRequest(): Promise<ServerCompatRequest> {
   throw new Error("stdin ended before a ServerCompatRequest arrived");
 }
 
-/** The kind of server the request asks for: HTTP/1.1 or HTTP/2, cleartext or TLS. */
+/** Whether HTTP/2 calls go through Node's compatibility request listener. */
+const compatPath = process.env.CONFORMANCE_HTTP2_COMPAT === "1";
+
+/**
+ * The kind of server the request asks for: HTTP/1.1 or HTTP/2, cleartext or
+ * TLS. An HTTP/2 server gets the request listener only on the compatibility
+ * path; otherwise the caller mounts the handler on its stream event.
+ */
 function startServer(
   request: ServerCompatRequest,
   listener: ReturnType<typeof createConnectHandler>,
-): Server {
+): Http1Server | Http2Server | Http2SecureServer {
   const http2 = request.httpVersion === HTTPVersion.HTTP_VERSION_2;
+  const h2Listener = compatPath ? listener : undefined;
   if (!request.useTls) {
-    return http2 ? createHttp2Server(listener) : createHttpServer(listener);
+    return http2 ? createHttp2Server(h2Listener) : createHttpServer(listener);
   }
   const creds = request.serverCreds;
   if (creds === undefined) throw new Error("use_tls is set but no server_creds came with it");
@@ -101,9 +123,8 @@ function startServer(
       ? { ca: Buffer.from(request.clientTlsCert), requestCert: true, rejectUnauthorized: false }
       : {}),
   };
-  return http2
-    ? createSecureServer({ ...tls, allowHTTP1: true }, listener)
-    : createHttpsServer(tls, listener);
+  // HTTP/2 over TLS is negotiated by ALPN, so no HTTP/1.1 fallback is needed.
+  return http2 ? createSecureServer(tls, h2Listener) : createHttpsServer(tls, listener);
 }
 
 main().catch((err: unknown) => {
