@@ -228,29 +228,42 @@ class ResponseReader {
     readonly signal: AbortSignal,
   ) {}
 
-  /** Decodes one frame: a message, or `undefined` for the gRPC-Web trailer frame. */
-  async frame(env: Envelope): Promise<Message | undefined> {
+  /**
+   * Decodes one frame: a message, or `undefined` for the gRPC-Web trailer
+   * frame. Only a compressed frame needs to wait (for its decompression).
+   */
+  frame(env: Envelope): Message | undefined | Promise<Message | undefined> {
+    if ((env.flags & FLAG_COMPRESSED) === 0) return this.#plainFrame(env.data, env.flags);
+    return this.#compressedFrame(env);
+  }
+
+  async #compressedFrame(env: Envelope): Promise<Message | undefined> {
     if (this.#webTrailers !== undefined) {
       throw new ConnectError("protocol error: data after the trailer frame", Code.Internal);
     }
-    let data = env.data;
-    if ((env.flags & FLAG_COMPRESSED) !== 0) {
-      if (this.compression === undefined) {
-        throw new ConnectError(
-          "protocol error: compressed message but the response names no encoding",
-          Code.Internal,
-        );
-      }
-      const max = this.config.readMaxBytes;
-      data = await decompressMessage(this.compression, data, max, Code.Internal);
+    if (this.compression === undefined) {
+      throw new ConnectError(
+        "protocol error: compressed message but the response names no encoding",
+        Code.Internal,
+      );
     }
-    if (this.web && (env.flags & FLAG_TRAILERS) !== 0) {
+    const max = this.config.readMaxBytes;
+    const data = await decompressMessage(this.compression, env.data, max, Code.Internal);
+    return this.#plainFrame(data, env.flags);
+  }
+
+  /** Decodes a frame's (decompressed) data. */
+  #plainFrame(data: Uint8Array, flags: number): Message | undefined {
+    if (this.#webTrailers !== undefined) {
+      throw new ConnectError("protocol error: data after the trailer frame", Code.Internal);
+    }
+    if (this.web && (flags & FLAG_TRAILERS) !== 0) {
       this.#webTrailers = parseTrailerBlock(data);
       return undefined;
     }
-    if ((env.flags & ~FLAG_COMPRESSED) !== 0) {
+    if ((flags & ~FLAG_COMPRESSED) !== 0) {
       throw new ConnectError(
-        `protocol error: invalid envelope flags 0x${env.flags.toString(16)}`,
+        `protocol error: invalid envelope flags 0x${flags.toString(16)}`,
         Code.Internal,
       );
     }
@@ -310,21 +323,30 @@ async function* readMessages(
  */
 async function readOne(reader: ResponseReader, body: AsyncIterable<Uint8Array>): Promise<Message> {
   let message: Message | undefined;
-  try {
-    const decoder = new EnvelopeDecoder(reader.config.readMaxBytes, Code.Internal);
-    for await (const chunk of body) {
-      const frames = decoder.push(chunk);
-      for (let i = 0; i < frames.length; i++) {
-        const m = await reader.frame(frames[i]!);
-        if (m === undefined) continue;
-        if (message !== undefined) {
-          throw new ConnectError(
-            "protocol error: more than one response message for a unary method",
-            Code.Unimplemented,
-          );
-        }
-        message = m;
+  const take = async (frames: Envelope[]) => {
+    for (let i = 0; i < frames.length; i++) {
+      const m = await reader.frame(frames[i]!);
+      if (m === undefined) continue;
+      if (message !== undefined) {
+        throw new ConnectError(
+          "protocol error: more than one response message for a unary method",
+          Code.Unimplemented,
+        );
       }
+      message = m;
+    }
+  };
+  try {
+    const max = reader.config.readMaxBytes;
+    const decoder = new EnvelopeDecoder(max, Code.Internal);
+    if (!reader.web && body === reader.res.body) {
+      // gRPC sends the status in HTTP trailers, so the body of a unary answer
+      // is one envelope: read it whole, without an iterator and a promise per
+      // chunk. The limit leaves room for a second envelope, so that a peer
+      // sending two messages is told apart from one sending too big a message.
+      await take(decoder.push(await reader.res.body.readAll(2 * (max + 5))));
+    } else {
+      for await (const chunk of body) await take(decoder.push(chunk));
     }
     decoder.end();
     reader.finish();
