@@ -21,6 +21,7 @@ const curlFlags: Record<Mode, string[]> = {
   h1: ["--http1.1"],
   "h1-tls": ["--http1.1", "--cacert", caFile],
   h2c: ["--http2-prior-knowledge"],
+  "h2c-compat": ["--http2-prior-knowledge"],
   "h2-tls": ["--http2", "--cacert", caFile],
 };
 
@@ -44,7 +45,7 @@ async function curl(mode: Mode, args: string[]) {
   return { version, status: Number(status), body: stdout.slice(0, split) };
 }
 
-for (const mode of ["h1", "h1-tls", "h2c", "h2-tls"] as Mode[]) {
+for (const mode of ["h1", "h1-tls", "h2c", "h2-tls", "h2c-compat"] as Mode[]) {
   test(`curl, ${mode}: a unary JSON POST`, async () => {
     const server = await startServer([testService()], mode);
     try {
