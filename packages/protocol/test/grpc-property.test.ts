@@ -65,7 +65,7 @@ test("the gRPC and gRPC-Web handlers answer any body with a well-formed status, 
         assert.is(read.status, 200);
         const status = type.startsWith("application/grpc-web")
           ? parseTrailerBlock(frames(read.body).at(-1)!.data).get("grpc-status")
-          : res.trailers?.get("grpc-status");
+          : (res.trailers?.get("grpc-status") ?? res.headers.get("grpc-status"));
         assert.ok(status !== undefined && /^([0-9]|1[0-6])$/.test(status), String(status));
       },
     ),

@@ -40,7 +40,10 @@ async function post(
 ) {
   const res = await r.handle(rawRequest({ path, headers, body }));
   const read = await readResponse(res);
-  return { ...read, trailers: res.trailers ?? new Metadata() };
+  // A Trailers-Only answer (no body, the status in the headers) reads as a
+  // gRPC client reads it: its headers are its trailers.
+  const trailersOnly = res.trailers === undefined && res.headers.has("grpc-status");
+  return { ...read, trailers: res.trailers ?? (trailersOnly ? res.headers : new Metadata()) };
 }
 
 /** The status of a gRPC-Web response: the trailer frame, parsed. */
@@ -111,6 +114,8 @@ test("errors: status, percent-encoded message, details and metadata in the trail
     assert.is(res.status, 200);
     // Headers the implementation set before failing still go out as headers.
     assert.is(res.headers.get("x-echo"), "h");
+    // With headers of the implementation's own, the status stays apart from them.
+    assert.is(res.headers.get("grpc-status"), undefined);
     const t = web ? webTrailers(res.body) : res.trailers;
     assert.is(t.get("grpc-status"), "5");
     assert.is(t.get("grpc-message"), "n%C3%B6 100%25");
@@ -123,6 +128,32 @@ test("errors: status, percent-encoded message, details and metadata in the trail
     assert.is(fromBinary(RetryInfoSchema, status.details[0]!.value).retryAfterMs, 42);
     if (!web) assert.is(res.body.length, 0);
   }
+});
+
+test("errors with no headers of the implementation's are Trailers-Only over gRPC", async () => {
+  const failing = createRouter([testService]);
+  const res = await failing.handle(
+    rawRequest({
+      path: `${P}/Unary`,
+      headers: { "content-type": "application/grpc" },
+      body: envelopes([0, proto({ text: "gone", failCode: Code.NotFound })]),
+    }),
+  );
+  // One HEADERS frame ends the stream: no body, no separate trailers.
+  assert.is(res.status, 200);
+  assert.is(res.body, undefined);
+  assert.is(res.trailers, undefined);
+  assert.is(res.headers.get("content-type"), "application/grpc");
+  assert.is(res.headers.get("grpc-status"), "5");
+  assert.is(res.headers.get("grpc-message"), "gone");
+  // gRPC-Web has no such form: its status is always the last frame.
+  const web = await post(
+    `${P}/Unary`,
+    { "content-type": "application/grpc-web" },
+    envelopes([0, proto({ text: "gone", failCode: Code.NotFound })]),
+  );
+  assert.is(web.headers.get("grpc-status"), undefined);
+  assert.is(webTrailers(web.body).get("grpc-status"), "5");
 });
 
 test("bad requests: each answered with the status the spec asks for", async () => {

@@ -12,8 +12,8 @@ import {
  * (shutting down, missing client certificate, a router that failed).
  *
  * The protocol is told apart by the request's `content-type`, as the router
- * does: gRPC and gRPC-Web answer HTTP 200 with the status in trailers (in a
- * trailer frame for gRPC-Web), Connect streaming answers 200 with an
+ * does: gRPC answers HTTP 200 with the status in its headers (Trailers-Only),
+ * gRPC-Web with the status in a trailer frame, Connect streaming answers 200 with an
  * end-of-stream message, and Connect unary (and anything unrecognised)
  * answers the HTTP status that the Connect protocol maps the code to, with a
  * JSON error body.
@@ -30,11 +30,13 @@ export function errorResponse(
     return { status: 200, headers, body: grpcWebTrailerFrame(error) };
   }
   if (ct.startsWith("application/grpc")) {
-    headers.set("content-type", ct);
-    const trailers = new Metadata()
+    // Trailers-Only: the status travels with the headers, so the answer is
+    // complete in one HEADERS frame that ends the stream.
+    headers
+      .set("content-type", ct)
       .set("grpc-status", String(error.code))
       .set("grpc-message", percentEncode(error.rawMessage));
-    return { status: 200, headers, body: new Uint8Array(0), trailers };
+    return { status: 200, headers, body: undefined };
   }
   if (ct.startsWith("application/connect+")) {
     headers.set("content-type", ct);

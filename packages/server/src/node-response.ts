@@ -90,24 +90,15 @@ function respondHttp2(
   const empty = body === undefined || body.byteLength === 0;
   const out: OutgoingHttpHeaders = headers;
   out[":status"] = status;
-  if (empty) {
-    // Nothing between headers and trailers: both go out as one HEADERS frame
-    // that ends the stream (gRPC's "Trailers-Only" answer). A separate
-    // trailers frame would leave the stream open for another event-loop
-    // turn, and a client still sending a body it declared a length for may
-    // end that body early in the meantime, which nghttp2 answers with a
-    // PROTOCOL_ERROR reset that the client sees instead of the answer.
-    if (trailers !== undefined) Object.assign(out, headerRecord(trailers));
-    else if (!bodyless(status)) out["content-length"] = "0";
-    stream.respond(out, { endStream: true });
-    return;
-  }
-  // A content-length is sent only when the body is all there is: with
-  // trailers to follow, the length says nothing a client can use.
-  if (trailers === undefined) out["content-length"] = String(body.byteLength);
-  else res.addTrailers(headerRecord(trailers));
-  stream.respond(out, { endStream: false, waitForTrailers: trailers !== undefined });
-  stream.end(body);
+  // With trailers to follow, a content-length tells a client nothing it can use.
+  if (trailers !== undefined) res.addTrailers(headerRecord(trailers));
+  else if (!bodyless(status)) out["content-length"] = empty ? "0" : String(body.byteLength);
+  stream.respond(out, {
+    endStream: empty && trailers === undefined,
+    waitForTrailers: trailers !== undefined,
+  });
+  if (!empty) stream.end(body);
+  else if (trailers !== undefined) stream.end();
 }
 
 async function pipeBody(

@@ -24,23 +24,12 @@ export function writeStreamResponse(call: StreamCall, response: ServerResponse):
       const empty = body === undefined || body.byteLength === 0;
       const withTrailers = trailers !== undefined && trailers.size > 0;
       settleUnread(stream);
-      if (empty) {
-        // Nothing between headers and trailers: both go out as one HEADERS
-        // frame that ends the stream (gRPC's "Trailers-Only" answer). Sent
-        // apart, the stream would stay open for another turn of the event
-        // loop, and a client still sending a body of a declared length may
-        // end it short meanwhile, which nghttp2 answers with a PROTOCOL_ERROR
-        // reset that the client sees instead of the answer.
-        if (withTrailers) addHeaders(out, trailers);
-        else if (!bodyless(response.status)) out["content-length"] = 0;
-        stream.respond(out, { endStream: true });
-        return;
-      }
       // With trailers to follow, a content-length tells a client nothing it can use.
       if (withTrailers) expectTrailers(call, trailers);
-      else out["content-length"] = body.byteLength;
-      stream.respond(out, { endStream: false, waitForTrailers: withTrailers });
-      stream.end(body);
+      else if (!bodyless(response.status)) out["content-length"] = empty ? 0 : body.byteLength;
+      stream.respond(out, { endStream: empty && !withTrailers, waitForTrailers: withTrailers });
+      if (!empty) stream.end(body);
+      else if (withTrailers) stream.end();
       return;
     }
     // A streaming body's trailers are complete only once it has ended, so

@@ -181,7 +181,8 @@ export function createGrpcHandler(config: HandlerMethodConfig, web: boolean): Un
       }
     } catch (e) {
       const err = ConnectError.from(e);
-      if (context !== undefined) headers.merge(responseHeadersOf(context) ?? empty);
+      const own = context === undefined ? undefined : responseHeadersOf(context);
+      if (own !== undefined) headers.merge(own);
       const trailers = new Metadata(
         context === undefined ? undefined : responseTrailersOf(context),
       );
@@ -190,6 +191,16 @@ export function createGrpcHandler(config: HandlerMethodConfig, web: boolean): Un
       call?.cleanup();
       req.body.cancel();
       if (web) return { status: 200, headers, body: trailerFrame(trailers) };
+      if (own === undefined || own.size === 0) {
+        // Trailers-Only: with no headers of the application's to keep apart,
+        // the status goes out with the headers and the answer is one HEADERS
+        // frame that ends the stream. Headers and trailers sent apart leave
+        // the stream open a little longer, and a client still sending a body
+        // of a declared length may end it short meanwhile (Go's does), which
+        // HTTP/2 servers answer with a PROTOCOL_ERROR reset that the client
+        // then sees instead of the status.
+        return { status: 200, headers: headers.merge(trailers), body: undefined };
+      }
       return { status: 200, headers, body: new Uint8Array(0), trailers };
     }
     // The implementation has produced its first message (or finished): headers are final now.
@@ -258,8 +269,6 @@ export function createGrpcHandler(config: HandlerMethodConfig, web: boolean): Un
     return { status: 200, headers, body: body(), trailers: httpTrailers };
   };
 }
-
-const empty = new Metadata();
 
 /** A response message as bytes, within the write limit. */
 function serializeResponse(
