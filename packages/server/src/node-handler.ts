@@ -1,11 +1,4 @@
-import type { ServerResponse as Http1ServerResponse } from "node:http";
-import {
-  constants,
-  type Http2ServerRequest,
-  type Http2ServerResponse,
-  type IncomingHttpHeaders,
-  type ServerHttp2Stream,
-} from "node:http2";
+import type { Http2ServerRequest, IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import type { TLSSocket } from "node:tls";
 import {
   Code,
@@ -15,15 +8,11 @@ import {
   type ServerResponse,
   type ServiceRegistration,
 } from "@connect-ts/protocol";
-import { CallTracker, type ShutdownOptions, type TrackedCall } from "./call-tracker.js";
+import { CallTracker, type ShutdownOptions } from "./call-tracker.js";
 import { errorResponse } from "./error-response.js";
-import { adaptRequest, type NodeServerRequest, splitTarget } from "./node-request.js";
-import {
-  type NodeServerResponse,
-  type ResponseTarget,
-  tearDown,
-  writeResponse,
-} from "./node-response.js";
+import { NodeCall } from "./node-call.js";
+import { type NodeServerRequest, splitTarget } from "./node-request.js";
+import { type NodeServerResponse, tearDown, writeResponse } from "./node-response.js";
 import { resolveRouter } from "./resolve-router.js";
 import { StreamCall } from "./stream-call.js";
 import { tearDownStream, writeStreamResponse } from "./stream-response.js";
@@ -110,21 +99,14 @@ export function createConnectHandler(
   const requireClientCert = options.requireClientCert === true;
 
   const handler = (req: NodeServerRequest, res: NodeServerResponse, next?: NextFunction): void => {
-    if (next !== undefined && !router.paths.has(splitTarget(req.url ?? "/").path)) {
+    const target = splitTarget(req.url ?? "/");
+    if (next !== undefined && !router.paths.has(target.path)) {
       next();
       return;
     }
-    const http2 = req.httpVersionMajor === 2;
-    const target: ResponseTarget = {
-      res,
-      http2,
-      closed: false,
-      closeConnection: tracker.draining,
-      req,
-      failed: false,
-    };
+    const call = new NodeCall(req, res, target, tracker);
     if (tracker.draining) {
-      refuse(req, res, target, new ConnectError("the server is shutting down", Code.Unavailable));
+      refuse(call, new ConnectError("the server is shutting down", Code.Unavailable));
       return;
     }
     if (requireClientCert && !hasVerifiedClientCert(req)) {
@@ -132,42 +114,12 @@ export function createConnectHandler(
         "a verified client certificate is required",
         Code.Unauthenticated,
       );
-      refuse(req, res, target, error);
+      refuse(call, error);
       return;
     }
     settleUnreadBody(req, res);
-    const controller = new AbortController();
-    const request = adaptRequest(req, controller.signal);
-    const call: TrackedCall = {
-      abort: (reason) => controller.abort(reason),
-      destroy: () => forceClose(target),
-    };
     tracker.add(call);
-    res.once("close", () => {
-      target.closed = true;
-      tracker.delete(call);
-      if (!answered(res, http2)) {
-        controller.abort(clientGone());
-      }
-    });
-    let answer: Promise<ServerResponse>;
-    try {
-      answer = router.handle(request);
-    } catch (err) {
-      // A hand-made router may throw instead of rejecting; it must not reach the server.
-      answer = Promise.reject(err);
-    }
-    answer.then(
-      (response) => {
-        if (target.closed) {
-          discard(response);
-          return;
-        }
-        if (request.body.abandoned || tracker.draining) target.closeConnection = true;
-        writeResponse(target, response);
-      },
-      (err: unknown) => tearDown(target, err),
-    );
+    void answerNode(router, call, tracker);
   };
 
   const stream = (
@@ -207,18 +159,28 @@ export function createConnectHandler(
 }
 
 /** Answers a call the adapter refuses itself, without reading its body. */
-function refuse(
-  req: NodeServerRequest,
-  res: NodeServerResponse,
-  target: ResponseTarget,
-  error: ConnectError,
-): void {
-  target.closeConnection = true;
-  res.once("close", () => {
-    target.closed = true;
-  });
-  settleUnreadBody(req, res);
-  writeResponse(target, errorResponse(req.headers["content-type"], error));
+function refuse(call: NodeCall, error: ConnectError): void {
+  call.closeConnection = true;
+  settleUnreadBody(call.req, call.res);
+  writeResponse(call, errorResponse(call.req.headers["content-type"], error));
+}
+
+/** Runs the router on a request listener's call and writes its answer; never rejects. */
+async function answerNode(router: Router, call: NodeCall, tracker: CallTracker): Promise<void> {
+  let response: ServerResponse;
+  try {
+    response = await router.handle(call);
+  } catch (err) {
+    // A hand-made router may throw or reject; it must not reach the server.
+    tearDown(call, err);
+    return;
+  }
+  if (call.closed) {
+    discard(response);
+    return;
+  }
+  if (call.body.abandoned || tracker.draining) call.closeConnection = true;
+  writeResponse(call, response);
 }
 
 /** Runs the router on a stream's call and writes its answer; never rejects. */
@@ -246,39 +208,6 @@ function hasVerifiedClientCert(req: NodeServerRequest): boolean {
   const socket =
     req.httpVersionMajor === 2 ? (req as Http2ServerRequest).stream.session?.socket : req.socket;
   return (socket as Partial<TLSSocket> | undefined)?.authorized === true;
-}
-
-/**
- * Whether the answer went out whole before the response closed. Over HTTP/2
- * a stream reset by the client may still count as write-finished, so the
- * reset code tells a cancelled call from a completed one; and a stream
- * answered with one `respond` and `end` closes before its writable side
- * reports 'finish', so there ending it counts.
- */
-function answered(res: NodeServerResponse, http2: boolean): boolean {
-  if (!http2) return res.writableFinished;
-  const stream = (res as Http2ServerResponse).stream;
-  return stream.writableEnded && !wasReset(res as Http2ServerResponse);
-}
-
-/** Whether an HTTP/2 stream was reset with an error code. */
-function wasReset(res: Http2ServerResponse): boolean {
-  const code = res.stream.rstCode;
-  return code !== undefined && code !== constants.NGHTTP2_NO_ERROR;
-}
-
-function clientGone(): ConnectError {
-  return new ConnectError("the client went away", Code.Canceled);
-}
-
-function forceClose(target: ResponseTarget): void {
-  if (target.closed) return;
-  if (target.http2) {
-    const stream = (target.res as Http2ServerResponse).stream;
-    if (!stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
-  } else {
-    (target.res as Http1ServerResponse).destroy();
-  }
 }
 
 /** Releases a streaming body nobody will send, so its producer stops. */

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Http2ServerRequest } from "node:http2";
-import { Metadata, type ServerRequest } from "@connect-ts/protocol";
-import { NodeBody } from "./node-body.js";
+import type { Metadata, ServerRequest } from "@connect-ts/protocol";
+import type { NodeBody } from "./node-body.js";
 
 /** A request as Node's `http`, `https` and `http2` (compatibility API) servers hand it over. */
 export type NodeServerRequest = IncomingMessage | Http2ServerRequest;
@@ -9,29 +9,6 @@ export type NodeServerRequest = IncomingMessage | Http2ServerRequest;
 /** A {@link ServerRequest} with the adapter's own handle on the body. */
 export interface AdaptedRequest extends ServerRequest {
   readonly body: NodeBody;
-}
-
-/**
- * Turns a Node request into the runtime's {@link ServerRequest} in one pass
- * over the raw headers, splitting path and query by hand instead of parsing a
- * URL on every call.
- */
-export function adaptRequest(req: NodeServerRequest, signal: AbortSignal): AdaptedRequest {
-  const headers = new Metadata();
-  const contentLength = appendRawHeaders(headers, req.rawHeaders);
-  const { path, query } = splitTarget(req.url ?? "/");
-  // Over HTTP/2 the body is read from the stream itself: the compatibility
-  // request would copy every chunk through a Readable of its own.
-  const h2 = req.httpVersionMajor === 2 ? (req as Http2ServerRequest).stream : undefined;
-  return {
-    method: req.method ?? "GET",
-    path,
-    query,
-    headers,
-    body: h2 === undefined ? new NodeBody(req, contentLength) : new NodeBody(h2, contentLength, h2),
-    signal,
-    httpVersion: req.httpVersionMajor === 2 ? "2" : "1.1",
-  };
 }
 
 /**
