@@ -22,7 +22,8 @@ test("README: an h2c server with a service, curl, then a graceful stop", async (
       },
     }),
   ]);
-  const server = createServer(handler).listen(0, "127.0.0.1");
+  const server = createServer().listen(0, "127.0.0.1");
+  server.on("stream", handler.stream);
   await once(server, "listening");
   const port = (server.address() as AddressInfo).port;
   try {
