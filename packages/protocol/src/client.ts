@@ -42,16 +42,6 @@ import { clientProtocols } from "./protocols.js";
 import { createSerializer, serviceRegistry } from "./serialization.js";
 import { CallStreamOutput } from "./stream-output.js";
 
-/**
- * The registered symbol under which a transport may offer an `AbortSignal`
- * that nobody can abort and that it needs no listener for (the transports of
- * this project do). A call that no one can cancel (one response, no signal,
- * no timeout) is given that signal instead of an `AbortController` of its
- * own: the controller and the transport's listener on it are a measurable
- * share of a small call's client CPU.
- */
-const neverAbortedKey = Symbol.for("@connect-ts/never-aborted-signal");
-
 const noop = () => {};
 
 /** What a client settles about a method the first time it is called. */
@@ -76,7 +66,7 @@ export class RpcClient {
   readonly #registries = new Map<DescService, Registry>();
   /**
    * The call signal of calls nobody can cancel, when the transport offers a
-   * signal for them (see {@link neverAbortedKey}). Not with interceptors: one
+   * signal for them ({@link Transport.uncancellableSignal}). Not with interceptors: one
    * could leave a listener on the signal, which would then outlive the call.
    */
   readonly #uncancellable: CallSignal | undefined;
@@ -94,10 +84,10 @@ export class RpcClient {
     this.#options = options;
     this.#protocol = protocol;
     this.#baseUrl = transport.baseUrl.replace(/\/+$/, "");
-    const offered = (transport as { [neverAbortedKey]?: unknown })[neverAbortedKey];
+    const offered = transport.uncancellableSignal;
     if (
       (options.interceptors === undefined || options.interceptors.length === 0) &&
-      offered instanceof AbortSignal &&
+      offered !== undefined &&
       !offered.aborted
     ) {
       this.#uncancellable = { signal: offered, abort: noop, cleanup: noop };

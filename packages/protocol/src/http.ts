@@ -57,6 +57,15 @@ export interface Transport {
    * True over HTTP/2; false over HTTP/1.1, where bidi streams are half-duplex.
    */
   readonly fullDuplex: boolean;
+  /**
+   * A signal that never aborts, which this transport recognises and attaches
+   * no abort listener to. Clients pass it with calls nobody can cancel (one
+   * response, no caller signal, no timeout, no interceptors) instead of a
+   * signal of their own: an `AbortController` and a listener per call are a
+   * measurable share of a small call's cost. Optional; without it every
+   * call gets its own signal.
+   */
+  readonly uncancellableSignal?: AbortSignal;
   /** Sends one request. */
   request(request: HttpRequest): Promise<HttpResponse>;
   /** Closes idle connections and stops accepting new requests; in-flight ones finish. */

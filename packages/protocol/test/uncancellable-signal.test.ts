@@ -14,7 +14,6 @@ import { TestService } from "./gen/testpb/v1/test_pb.js";
 import { testService } from "./support/test-service.js";
 
 const M = TestService.method;
-const key = Symbol.for("@connect-ts/never-aborted-signal");
 
 /**
  * The memory transport, offering a signal for calls nobody can cancel the way
@@ -23,11 +22,11 @@ const key = Symbol.for("@connect-ts/never-aborted-signal");
 function offeringTransport(offered: AbortSignal) {
   const inner = createMemoryTransport(createRouter([testService]));
   const signals: AbortSignal[] = [];
-  const transport: Transport & { [key]: AbortSignal } = {
+  const transport: Transport = {
     baseUrl: inner.baseUrl,
     httpVersion: inner.httpVersion,
     fullDuplex: inner.fullDuplex,
-    [key]: offered,
+    uncancellableSignal: offered,
     request(request: HttpRequest) {
       signals.push(request.signal);
       return inner.request(request);

@@ -13,15 +13,6 @@ import { type Http1TransportOptions, nonNegative } from "./options.js";
 import { StoppableBody } from "./request-body.js";
 
 /**
- * The registered symbol under which a transport offers a signal that nobody
- * can abort. A client without interceptors passes it with calls that have no
- * signal and no timeout, and the transport, knowing it, attaches no abort
- * listener: an `AbortController` and a listener per call are a measurable
- * share of a small call's cost. Any other signal works as before.
- */
-const neverAbortedKey = Symbol.for("@connect-ts/never-aborted-signal");
-
-/**
  * Creates a transport that speaks HTTP/1.1 through undici, with a pool of
  * keep-alive connections per origin.
  *
@@ -64,8 +55,11 @@ class Http1TransportImpl implements Http1Transport {
   readonly #baseOrigin: string;
   #closed = false;
   #closing: Promise<void> | undefined;
-  /** See {@link neverAbortedKey}. */
-  readonly [neverAbortedKey]: AbortSignal = new AbortController().signal;
+  /**
+   * Never aborted: calls that carry it get no abort listener. See
+   * `Transport.uncancellableSignal`.
+   */
+  readonly uncancellableSignal: AbortSignal = new AbortController().signal;
 
   constructor(options: Http1TransportOptions) {
     let url: URL;
@@ -133,7 +127,11 @@ class Http1TransportImpl implements Http1Transport {
     const body = request.body;
     const streamed =
       body === undefined || body instanceof Uint8Array ? undefined : new StoppableBody(body);
-    const exchange = new Http1Exchange(request, streamed, request.signal !== this[neverAbortedKey]);
+    const exchange = new Http1Exchange(
+      request,
+      streamed,
+      request.signal !== this.uncancellableSignal,
+    );
     try {
       this.#dispatcher.dispatch(
         {

@@ -11,15 +11,6 @@ import { toHttp2Headers } from "./headers.js";
 import { type Http2TransportOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { SessionPool } from "./session-pool.js";
 
-/**
- * The registered symbol under which a transport offers a signal that nobody
- * can abort. A client without interceptors passes it with calls that have no
- * signal and no timeout, and the transport, knowing it, attaches no abort
- * listener: an `AbortController` and a listener per call are a measurable
- * share of a small call's cost. Any other signal works as before.
- */
-const neverAbortedKey = Symbol.for("@connect-ts/never-aborted-signal");
-
 /** An origin's pool with what every request to it needs, worked out once. */
 interface Origin {
   readonly pool: SessionPool;
@@ -74,8 +65,11 @@ class Http2TransportImpl implements Http2Transport {
   readonly #base: Origin;
   readonly #origins = new Map<string, Origin>();
   #closed = false;
-  /** See {@link neverAbortedKey}. */
-  readonly [neverAbortedKey]: AbortSignal = new AbortController().signal;
+  /**
+   * Never aborted: calls that carry it get no abort listener. See
+   * `Transport.uncancellableSignal`.
+   */
+  readonly uncancellableSignal: AbortSignal = new AbortController().signal;
 
   constructor(options: Http2TransportOptions) {
     const url = parseBaseUrl(options.baseUrl);
@@ -132,7 +126,7 @@ class Http2TransportImpl implements Http2Transport {
       origin.pool,
       request,
       headers,
-      request.signal !== this[neverAbortedKey],
+      request.signal !== this.uncancellableSignal,
     );
     exchange.start();
     return exchange.promise;

@@ -1,5 +1,11 @@
 import type { ServerHttp2Stream } from "node:http2";
-import { Code, ConnectError, type HttpRequest, Metadata } from "@connect-ts/protocol";
+import {
+  Code,
+  ConnectError,
+  type HttpRequest,
+  Metadata,
+  type Transport,
+} from "@connect-ts/protocol";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createHttp2Transport } from "../src/index.js";
@@ -8,10 +14,9 @@ import { assertNoLeaks, resourceBaseline } from "./helpers/leaks.js";
 import { bytes, text, within } from "./helpers/util.js";
 
 const baseline = resourceBaseline();
-const key = Symbol.for("@connect-ts/never-aborted-signal");
 
-function offeredSignal(transport: object): AbortSignal {
-  const signal = (transport as { [key]?: unknown })[key];
+function offeredSignal(transport: Transport): AbortSignal {
+  const signal = transport.uncancellableSignal;
   assert.instance(signal, AbortSignal);
   return signal as AbortSignal;
 }
