@@ -56,6 +56,13 @@ async function main(): Promise<void> {
     handler,
   );
   const server = startServer(request, listener);
+  if (request.httpVersion !== HTTPVersion.HTTP_VERSION_2) {
+    // Node closes an idle HTTP/1.1 connection after 5 s by default, while
+    // Go's client keeps one for 90 s: a request sent on a connection just as
+    // the server closes it fails with ECONNRESET, which the runner reports.
+    // Outlast the client instead.
+    (server as Http1Server).keepAliveTimeout = 120_000;
+  }
   if (request.httpVersion === HTTPVersion.HTTP_VERSION_2 && !compatPath) {
     // HTTP/2 calls are served from the stream event, as listen() does;
     // CONFORMANCE_HTTP2_COMPAT=1 runs the suite on the request listener instead.
