@@ -2,9 +2,7 @@ import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from "nod
 import { Code, ConnectError, type Metadata, type ServerResponse } from "@connect-ts/protocol";
 import { errorResponse } from "./error-response.js";
 import { callOf, type StreamCall } from "./stream-call.js";
-import type { NodeServerRequest } from "./node-request.js";
-import type { NodeServerResponse } from "./node-response.js";
-import { settleUnreadBody } from "./unread-body.js";
+import { resetUnreadAfterAnswer } from "./unread-body.js";
 
 /**
  * Writes a runtime response on the call's HTTP/2 stream: status and headers
@@ -75,13 +73,7 @@ export function tearDownStream(call: StreamCall, reason: unknown): void {
  * that watch for it are added only when it has not.
  */
 function settleUnread(stream: ServerHttp2Stream): void {
-  if (!stream.readableEnded) {
-    // The HTTP/2 half of settleUnreadBody needs only the stream.
-    settleUnreadBody(
-      { httpVersionMajor: 2, stream } as unknown as NodeServerRequest,
-      undefined as unknown as NodeServerResponse,
-    );
-  }
+  if (!stream.readableEnded) resetUnreadAfterAnswer(stream);
 }
 
 async function pipeBody(call: StreamCall, body: AsyncIterable<Uint8Array>): Promise<void> {

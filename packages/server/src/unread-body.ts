@@ -41,6 +41,13 @@ export function settleUnreadBody(req: NodeServerRequest, res: NodeServerResponse
 }
 
 /**
+ * The HTTP/2 half of {@link settleUnreadBody}, for a stream served without
+ * the compatibility API: once the answer's END_STREAM has gone out, a stream
+ * whose client is still sending is reset with NO_ERROR. Call it before the
+ * answer is written. The check waits a turn of the event loop after
+ * 'finish' or 'wantTrailers', so the listener that sends the trailers may
+ * come before or after this one.
+ *
  * The Http2Stream's own 'finish' (not the compatibility response's, which is
  * emitted only once the stream has closed, and so never while the client is
  * still sending) means every DATA frame of the answer has been written;
@@ -48,12 +55,16 @@ export function settleUnreadBody(req: NodeServerRequest, res: NodeServerResponse
  * session's next write. Resetting before it has gone would cut the answer
  * short, so the reset waits until the stream is closed on this side.
  */
-function resetUnreadAfterAnswer(stream: ServerHttp2Stream): void {
-  const check = () => setImmediate(resetIfAnswered, stream, 0);
-  stream.once("finish", check);
+export function resetUnreadAfterAnswer(stream: ServerHttp2Stream): void {
+  stream.once("finish", checkAfterTurn);
   // The compatibility response sends its trailers from its own listener,
   // which was registered first and so runs before this one.
-  stream.once("wantTrailers", check);
+  stream.once("wantTrailers", checkAfterTurn);
+}
+
+/** A listener shared by every stream: looks again once the pending write has gone out. */
+function checkAfterTurn(this: ServerHttp2Stream): void {
+  setImmediate(resetIfAnswered, this, 0);
 }
 
 /** How many event-loop turns to wait for END_STREAM to go out after 'finish'. */
