@@ -44,11 +44,13 @@ const args = [
   ...(mode === "client" ? ["--max-servers", "2"] : ["--parallel", "4"]),
 ];
 // Lists of case patterns, one a line, each under a comment saying why:
-// known-failing-<mode>.txt cases must fail; skip-<mode>.txt cases are not run
-// at all (only for cases that hang the runner, which a failure list cannot
-// contain). Absent or empty lists are left out.
+// known-failing-<mode>.txt cases must fail; known-flaky-<mode>.txt cases may
+// fail (for races inside the runner's own peers); skip-<mode>.txt cases are
+// not run at all (only for cases that hang the runner, which a failure list
+// cannot contain). Absent or empty lists are left out.
 for (const [flag, file] of [
   ["--known-failing", `known-failing-${mode}.txt`],
+  ["--known-flaky", `known-flaky-${mode}.txt`],
   ["--skip", `skip-${mode}.txt`],
 ]) {
   const path = join(packageDir, "config", file);
