@@ -12,6 +12,8 @@ export interface ZstdScan {
   readonly contentSize: number | undefined;
   /** The largest window a frame asks the decoder to keep, in bytes. */
   readonly maxWindow: number;
+  /** How many frames the input holds, skippable ones included. */
+  readonly frames: number;
 }
 
 const ZSTD_MAGIC = 0xfd2fb528;
@@ -29,7 +31,9 @@ export function scanZstdFrames(data: Uint8Array): ZstdScan {
   let pos = 0;
   let contentSize: number | undefined = 0;
   let maxWindow = 0;
+  let frames = 0;
   while (pos < data.length) {
+    frames++;
     need(data, pos, 4);
     const magic = u32(data, pos);
     if ((magic & SKIPPABLE_MASK) >>> 0 === SKIPPABLE_MAGIC) {
@@ -75,7 +79,7 @@ export function scanZstdFrames(data: Uint8Array): ZstdScan {
       pos += 4;
     }
   }
-  return { contentSize, maxWindow };
+  return { contentSize, maxWindow, frames };
 }
 
 function skipBlocks(data: Uint8Array, start: number): number {

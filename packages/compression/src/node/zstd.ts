@@ -53,7 +53,7 @@ function zlibZstd(): ZlibZstd | undefined {
 
 function zstdOnZlib(z: ZlibZstd, level: number): Compression {
   const key = z.constants.ZSTD_c_compressionLevel;
-  return zlibCodec<object>({
+  const codec = zlibCodec<object>({
     name: "zstd",
     // pledgedSrcSize writes the content size into the frame header, which lets
     // peers with whole-frame decoders check it against their limit first.
@@ -61,6 +61,29 @@ function zstdOnZlib(z: ZlibZstd, level: number): Compression {
     compress: { async: z.zstdCompress, sync: z.zstdCompressSync },
     decompressFor: () => ({ async: z.zstdDecompress, sync: z.zstdDecompressSync }),
   });
+  const name = "zstd";
+  return {
+    name,
+    compress: codec.compress,
+    async decompress(data, maxBytes) {
+      if (data.length === 0) return new Uint8Array(0);
+      let scan: ReturnType<typeof scanZstdFrames>;
+      try {
+        scan = scanZstdFrames(data);
+      } catch (cause) {
+        throw corrupt(name, cause);
+      }
+      // node:zlib refuses a window past its own bound as corrupt data; a
+      // window out of proportion to the limit is refused here instead, as
+      // the resource it asks for, as the other zstd decoders do.
+      checkScan(name, scan, maxBytes, true);
+      // node:zlib's decoder stops after the first frame (RFC 8878 allows
+      // several, and skippable ones): such input goes to the block-by-block
+      // decoder, which takes them all.
+      if (scan.frames > 1) return zstdDecompressStreaming(data, maxBytes);
+      return codec.decompress(data, maxBytes);
+    },
+  };
 }
 
 let binding: Promise<NativeZstd | undefined> | undefined;
