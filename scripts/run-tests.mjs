@@ -7,10 +7,12 @@ import { fileURLToPath } from "node:url";
 // uvu's exports map hides its bin, so point at it where npm workspaces hoist it.
 const uvuBin = fileURLToPath(new URL("../node_modules/uvu/bin.js", import.meta.url));
 const dir = process.argv[2] ?? "test";
+// Where the totals go; a second run of the same suite (on another Node) names its own.
+const resultsFile = process.env.TEST_RESULTS_FILE ?? ".test-results.json";
 const pattern = process.argv[3] ?? "\\.test\\.ts$";
 if (!existsSync(dir)) {
   console.error(`no ${dir}/ folder in ${process.cwd()}`);
-  writeFileSync(".test-results.json", JSON.stringify({ passed: 0, failed: 1 }));
+  writeFileSync(resultsFile, JSON.stringify({ passed: 0, failed: 1 }));
   process.exit(1);
 }
 const safeFormat = fileURLToPath(new URL("./uvu-safe-format.mjs", import.meta.url));
@@ -39,6 +41,6 @@ child.on("close", (code) => {
   // A crash before the summary, or a run that never printed one, still counts.
   const summarised = /Total:\s+\d+/.test(plain);
   if ((code !== 0 || !summarised) && failed === 0) failed = 1;
-  writeFileSync(".test-results.json", JSON.stringify({ passed, failed, skipped: num("Skipped") }));
+  writeFileSync(resultsFile, JSON.stringify({ passed, failed, skipped: num("Skipped") }));
   process.exit(code === 0 && summarised ? 0 : code || 1);
 });

@@ -2,12 +2,23 @@
 // the conformance matrix through turbo, then adds up the totals each task
 // recorded and ends with "N passed, N failed".
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const env = { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" };
 const skipConformance = process.argv.includes("--no-conformance");
+const skipLts = process.argv.includes("--no-lts");
+
+/** The newest Node LTS, whose built-ins differ from this Node's where it matters. */
+const ltsMajor = 24;
+/**
+ * Suites run a second time on that Node: compression (node:zlib has zstd from
+ * 22.15, so a different decoder runs) and the HTTP/2 server and transport
+ * (they lean on node:http2's behaviour). They record
+ * `.test-results-node<major>.json`.
+ */
+const ltsSuites = ["packages/compression", "packages/server", "packages/transport-http2"];
 
 /** Workspace folders that may record results. */
 function workspaces() {
@@ -53,7 +64,46 @@ if (buildStatus === 0) {
   // One task at a time: the suites open real sockets and measure deadlines, and
   // a 2-core machine running them side by side would make them flaky.
   status |= run(["run", "test", "--continue", "--concurrency=1", "--output-logs=full"]);
+  if (!skipLts) status |= testOnLts();
   if (!skipConformance) status |= run(["run", "conformance", "--continue", "--concurrency=1"]);
+}
+
+/** Installs node@<ltsMajor> from npm into .node-lts/ when missing; returns its binary. */
+function ltsNode() {
+  const dir = join(root, ".node-lts");
+  const binary = join(dir, "node_modules", "node", "bin", "node");
+  if (existsSync(binary)) return binary;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "package.json"), '{ "name": "node-lts", "private": true }\n');
+  console.log(`\n$ npm install node@${ltsMajor} (into .node-lts/)`);
+  const r = spawnSync(
+    "npm",
+    ["install", "--no-audit", "--no-fund", "--no-package-lock", `node@${ltsMajor}`],
+    { cwd: dir, env, stdio: "inherit" },
+  );
+  return r.status === 0 && existsSync(binary) ? binary : undefined;
+}
+
+function testOnLts() {
+  const node = ltsNode();
+  const resultsName = `.test-results-node${ltsMajor}.json`;
+  if (node === undefined) {
+    console.error(`could not install node@${ltsMajor}: its test pass counts as failed`);
+    writeFileSync(join(root, resultsName), JSON.stringify({ passed: 0, failed: 1 }));
+    return 1;
+  }
+  let status = 0;
+  for (const suite of ltsSuites) {
+    const version = spawnSync(node, ["--version"], { encoding: "utf8" }).stdout.trim();
+    console.log(`\n$ (${suite}) node ${version} ../../scripts/run-tests.mjs`);
+    const r = spawnSync(node, [join(root, "scripts/run-tests.mjs")], {
+      cwd: join(root, suite),
+      env: { ...env, TEST_RESULTS_FILE: resultsName },
+      stdio: "inherit",
+    });
+    status |= r.status ?? 1;
+  }
+  return status;
 }
 
 let passed = 0;
