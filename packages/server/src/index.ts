@@ -7,7 +7,13 @@ export {
 export type { ShutdownOptions } from "./call-tracker.js";
 export type { NodeServerRequest } from "./node-request.js";
 export type { NodeServerResponse } from "./node-response.js";
-export { type ConnectServer, type ListenOptions, type ListenTlsOptions, listen } from "./listen.js";
+export {
+  type ConnectServer,
+  defaultKeepAliveTimeoutMs,
+  type ListenOptions,
+  type ListenTlsOptions,
+  listen,
+} from "./listen.js";
 export {
   createFetchHandler,
   type FetchHandler,

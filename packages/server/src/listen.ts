@@ -29,7 +29,10 @@ export interface ListenOptions extends ConnectHandlerOptions {
   host?: string;
   /** Settings of the HTTP/2 server (e.g. `settings.maxConcurrentStreams`). */
   http2?: http2.ServerOptions;
-  /** Settings of the HTTP/1.1 server (e.g. `keepAliveTimeout`). */
+  /**
+   * Settings of the HTTP/1.1 server. `keepAliveTimeout` defaults to
+   * {@link defaultKeepAliveTimeoutMs} here rather than Node's 5 s.
+   */
   http1?: http.ServerOptions;
 }
 
@@ -117,15 +120,25 @@ export async function listen(
   };
 }
 
+/**
+ * How long an idle HTTP/1.1 connection is kept open. Longer than the idle
+ * reuse of common clients and load balancers (Go's client keeps idle
+ * connections 90 s, many proxies 60 s): a server that closes first races a
+ * client writing its next request on the connection, and that request fails
+ * with a reset.
+ */
+export const defaultKeepAliveTimeoutMs = 95_000;
+
 function createNodeServer(
   handler: NodeHandler,
   options: ListenOptions,
 ): http.Server | https.Server | http2.Http2Server | http2.Http2SecureServer {
   const tls = options.tls;
   if (options.httpVersion === "1.1") {
+    const http1 = { keepAliveTimeout: defaultKeepAliveTimeoutMs, ...options.http1 };
     return tls
-      ? https.createServer({ ...options.http1, ...tls }, handler)
-      : http.createServer(options.http1 ?? {}, handler);
+      ? https.createServer({ ...http1, ...tls }, handler)
+      : http.createServer(http1, handler);
   }
   const server = tls
     ? http2.createSecureServer({ allowHTTP1: true, ...options.http2, ...tls })
