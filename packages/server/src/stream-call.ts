@@ -58,6 +58,11 @@ export class StreamCall extends LazyAbort implements AdaptedRequest, TrackedCall
     stream.on("error", ignore);
   }
 
+  /** Whether the server is serving other calls than this one at the moment. */
+  get othersInFlight(): boolean {
+    return this.#tracker.size > 1;
+  }
+
   /** Resets the stream at once, without waiting for the handler (tracker: abort wait over). */
   destroy(): void {
     if (!this.closed && !this.stream.destroyed) this.stream.close(constants.NGHTTP2_CANCEL);

@@ -26,8 +26,19 @@ export function writeStreamResponse(call: StreamCall, response: ServerResponse):
       if (withTrailers) expectTrailers(call, trailers);
       else if (!bodyless(response.status)) out["content-length"] = empty ? 0 : body.byteLength;
       stream.respond(out, { endStream: empty && !withTrailers, waitForTrailers: withTrailers });
-      if (!empty) stream.end(body);
-      else if (withTrailers) stream.end();
+      if (empty) {
+        if (withTrailers) stream.end();
+      } else if (withTrailers || !call.othersInFlight) {
+        stream.end(body);
+      } else {
+        // END_STREAM on the body's own DATA frame closes the stream before
+        // Node has finished the write, and Node 20 to 24 then build an
+        // ERR_STREAM_DESTROYED nobody sees (about a tenth of a small call's
+        // CPU). Ending once the write is done costs an empty DATA frame and
+        // a turn of the event loop: worth it while other calls share that
+        // turn, not for a lone call whose latency it would add to.
+        stream.write(body, () => endAfterWrite(stream));
+      }
       return;
     }
     // A streaming body's trailers are complete only once it has ended, so
@@ -43,6 +54,10 @@ export function writeStreamResponse(call: StreamCall, response: ServerResponse):
     return;
   }
   void pipeBody(call, body);
+}
+
+function endAfterWrite(stream: ServerHttp2Stream): void {
+  if (!stream.destroyed) stream.end();
 }
 
 /**

@@ -179,6 +179,62 @@ test("stream path: a signal first read after the client reset the stream is born
   }
 });
 
+function rawJsonCall(
+  session: http2.ClientHttp2Session,
+  path: string,
+  body: object,
+): Promise<{ status: number; body: string; rstCode: number | undefined }> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request({
+      ":method": "POST",
+      ":path": path,
+      "content-type": "application/json",
+    });
+    let status = 0;
+    let text = "";
+    stream.on("response", (h) => {
+      status = Number(h[":status"]);
+    });
+    stream.setEncoding("utf8");
+    stream.on("data", (c: string) => {
+      text += c;
+    });
+    stream.on("error", reject);
+    stream.on("close", () => resolve({ status, body: text, rstCode: stream.rstCode }));
+    stream.end(JSON.stringify(body));
+  });
+}
+
+test("stream path: unary answers given while other calls are in flight arrive whole and end cleanly", async () => {
+  const server = await startServer([testService()], "h2c");
+  const session = http2.connect(server.url);
+  session.on("error", () => {});
+  try {
+    const path = "/servertest.v1.TestService/Echo";
+    const slow = rawJsonCall(session, path, { text: "slow", delayMs: 300 });
+    await until("the slow call reaching the server", () => server.handler.inFlight === 1);
+    const quick = await within(
+      2000,
+      Promise.all(
+        Array.from({ length: 20 }, (_, i) => rawJsonCall(session, path, { text: `q${i}` })),
+      ),
+      "the quick calls",
+    );
+    assert.is(server.handler.inFlight, 1, "only the slow call is left");
+    quick.forEach((r, i) => {
+      assert.is(r.status, 200);
+      assert.is(JSON.parse(r.body).text, `q${i}`);
+      assert.is(r.rstCode, http2.constants.NGHTTP2_NO_ERROR);
+    });
+    const last = await within(2000, slow, "the slow call");
+    assert.is(JSON.parse(last.body).text, "slow");
+    await until("no call left", () => server.handler.inFlight === 0);
+  } finally {
+    session.destroy();
+    await server.close();
+  }
+});
+
 test("stream path: a client that sends expect: 100-continue gets 100, then its answer", async () => {
   const server = await startServer([testService()], "h2c");
   const session = http2.connect(server.url);
