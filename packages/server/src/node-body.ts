@@ -2,6 +2,20 @@ import type { Http2Stream } from "node:http2";
 import type { Readable } from "node:stream";
 import { Code, ConnectError, type HttpBody } from "@connect-ts/protocol";
 
+const kBody = Symbol("connect-ts body");
+
+/** A request stream whose body is being read whole. */
+type BodyStream = Readable & { [kBody]?: NodeBody };
+
+/** The state of {@link NodeBody.readAll} until it settles. */
+interface WholeRead {
+  readonly resolve: (bytes: Uint8Array) => void;
+  readonly reject: (error: ConnectError) => void;
+  readonly maxBytes: number;
+  readonly chunks: Buffer[];
+  total: number;
+}
+
 /**
  * A request body read from a Node request stream (`http.IncomingMessage` or
  * `http2.Http2ServerRequest`). Nothing is read until the router asks, so a
@@ -13,12 +27,20 @@ export class NodeBody implements HttpBody {
   readonly #h2: Http2Stream | undefined;
   #used = false;
   #cancelled = false;
+  /** The read of the whole body under way, until it settles. */
+  #read: WholeRead | undefined = undefined;
+  readonly #closeReported: boolean;
 
   /**
    * @param contentLength the declared `content-length`, or -1 if none.
    * @param h2 the HTTP/2 stream under a compatibility-API request.
+   * @param closeReported whether the owner of the stream already listens for
+   *   its 'close' and reports it with {@link NodeBody.streamClosed}, so that a
+   *   read needs no 'error' and 'close' listeners of its own (an errored
+   *   stream always closes too).
    */
-  constructor(stream: Readable, contentLength: number, h2?: Http2Stream) {
+  constructor(stream: Readable, contentLength: number, h2?: Http2Stream, closeReported = false) {
+    this.#closeReported = closeReported;
     this.#stream = stream;
     this.#contentLength = contentLength;
     this.#h2 = h2;
@@ -49,52 +71,77 @@ export class NodeBody implements HttpBody {
   readAll(maxBytes: number): Promise<Uint8Array> {
     if (this.#used) return Promise.reject(alreadyRead());
     this.#used = true;
-    const stream = this.#stream;
+    const stream = this.#stream as BodyStream;
     if (this.#contentLength > maxBytes) {
       this.cancel();
       return Promise.reject(tooLarge(maxBytes));
     }
     if (stream.destroyed) return Promise.reject(gone());
     return new Promise<Uint8Array>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let total = 0;
-      const cleanup = () => {
-        stream.off("data", onData);
-        stream.off("end", onEnd);
-        stream.off("error", onError);
-        stream.off("close", onClose);
-      };
-      const onData = (chunk: Buffer) => {
-        total += chunk.length;
-        if (total > maxBytes) {
-          cleanup();
-          this.cancel();
-          reject(tooLarge(maxBytes));
-          return;
-        }
-        chunks.push(chunk);
-      };
-      const onEnd = () => {
-        cleanup();
-        if (!this.#endedByClient()) reject(gone());
-        else if (chunks.length === 1) resolve(chunks[0]!);
-        else if (chunks.length === 0) resolve(new Uint8Array(0));
-        else resolve(Buffer.concat(chunks, total));
-      };
-      const onError = (err: unknown) => {
-        cleanup();
-        reject(fromStreamError(err));
-      };
-      // A stream destroyed without an error (an HTTP/2 stream reset) ends here.
-      const onClose = () => {
-        cleanup();
-        reject(gone());
-      };
-      stream.on("data", onData);
-      stream.on("end", onEnd);
-      stream.on("error", onError);
-      stream.on("close", onClose);
+      this.#read = { resolve, reject, maxBytes, chunks: [], total: 0 };
+      // The listeners are shared by every body and find it through the
+      // stream. They stay on after the read settles: removing four
+      // listeners costs more than the stream that carries them, which is
+      // about to end, and a settled read ignores whatever they see.
+      stream[kBody] = this;
+      stream.on("data", NodeBody.#onData);
+      stream.on("end", NodeBody.#onEnd);
+      if (this.#closeReported) return;
+      stream.on("error", NodeBody.#onError);
+      stream.on("close", NodeBody.#onClose);
     });
+  }
+
+  /** The stream closed: a read still under way ends with `canceled` (see the constructor's `closeReported`). */
+  streamClosed(): void {
+    if (this.#read !== undefined) this.#fail(gone());
+  }
+
+  static readonly #onData = function onData(this: BodyStream, chunk: Buffer): void {
+    const body = this[kBody]!;
+    const read = body.#read;
+    if (read === undefined) return;
+    read.total += chunk.length;
+    if (read.total > read.maxBytes) {
+      body.#fail(tooLarge(read.maxBytes));
+      body.cancel();
+      return;
+    }
+    read.chunks.push(chunk);
+  };
+
+  static readonly #onEnd = function onEnd(this: BodyStream): void {
+    const body = this[kBody]!;
+    const read = body.#read;
+    if (read === undefined) return;
+    body.#read = undefined;
+    const { chunks } = read;
+    // A body shorter than its declared length did not end as its client
+    // meant: over HTTP/2 a stream reset midway can read as an end.
+    const declared = body.#contentLength;
+    if (!body.#endedByClient() || (declared >= 0 && read.total !== declared)) read.reject(gone());
+    else if (chunks.length === 1) read.resolve(chunks[0]!);
+    else if (chunks.length === 0) read.resolve(new Uint8Array(0));
+    else read.resolve(Buffer.concat(chunks, read.total));
+  };
+
+  static readonly #onError = function onError(this: BodyStream, err: unknown): void {
+    const body = this[kBody]!;
+    if (body.#read !== undefined) body.#fail(fromStreamError(err));
+  };
+
+  // A stream destroyed without an error (an HTTP/2 stream reset) ends here.
+  static readonly #onClose = function onClose(this: BodyStream): void {
+    // Every stream closes; only one closing under a read still under way makes an error.
+    const body = this[kBody]!;
+    if (body.#read !== undefined) body.#fail(gone());
+  };
+
+  #fail(error: ConnectError): void {
+    const read = this.#read;
+    if (read === undefined) return;
+    this.#read = undefined;
+    read.reject(error);
   }
 
   /** Yields the chunks as they arrive; a client that goes away ends it with `canceled`. */

@@ -50,7 +50,7 @@ export class StreamCall extends LazyAbort implements AdaptedRequest, TrackedCall
     const metadata = new Metadata();
     const contentLength = appendRawHeaders(metadata, rawHeaders ?? flatten(headers));
     this.headers = metadata;
-    this.body = new NodeBody(stream, contentLength, stream);
+    this.body = new NodeBody(stream, contentLength, stream, true);
     (stream as CallStream)[kCall] = this;
     stream.on("close", onStreamClose);
     // Without a listener an error on the stream would be thrown; a failed
@@ -72,6 +72,7 @@ export class StreamCall extends LazyAbort implements AdaptedRequest, TrackedCall
   onClose(): void {
     this.closed = true;
     this.#tracker.delete(this);
+    this.body.streamClosed();
     if (!answered(this.stream)) this.abort(clientGone());
   }
 }

@@ -235,6 +235,45 @@ test("stream path: unary answers given while other calls are in flight arrive wh
   }
 });
 
+// Node ends the readable side of a stream the client resets before it says
+// why, so a reset midway reads like a complete body; a declared length
+// catches it (a body without one is still taken as sent).
+test("stream path: a unary body shorter than its content-length, cut by a client reset, rejects with canceled", async () => {
+  const outcome = gate<unknown>();
+  const router = routerOf(
+    async (req: ServerRequest): Promise<ServerResponse> => {
+      try {
+        await req.body.readAll(1 << 20);
+        outcome.open("resolved");
+      } catch (err) {
+        outcome.open(err);
+      }
+      return { status: 200, headers: new Metadata(), body: undefined };
+    },
+    ["/svc/Read"],
+  );
+  const server = await startServer(router, "h2c");
+  const session = http2.connect(server.url);
+  session.on("error", () => {});
+  try {
+    const stream = session.request({
+      ":method": "POST",
+      ":path": "/svc/Read",
+      "content-length": "1000",
+    });
+    stream.on("error", () => {});
+    stream.write(Buffer.alloc(100));
+    await until("the call reaching the server", () => server.handler.inFlight === 1);
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+    const err = await within(2000, outcome.promise, "the read settling");
+    assert.instance(err, ConnectError, String(err));
+    assert.is((err as ConnectError).code, Code.Canceled);
+  } finally {
+    session.destroy();
+    await server.close();
+  }
+});
+
 test("stream path: a client that sends expect: 100-continue gets 100, then its answer", async () => {
   const server = await startServer([testService()], "h2c");
   const session = http2.connect(server.url);

@@ -31,6 +31,13 @@ export interface ParsedContentType {
   readonly codec: CodecName;
 }
 
+const commonContentTypes = new Map<string, ParsedContentType>([
+  ["application/proto", Object.freeze({ stream: false, codec: "proto" })],
+  ["application/json", Object.freeze({ stream: false, codec: "json" })],
+  ["application/connect+proto", Object.freeze({ stream: true, codec: "proto" })],
+  ["application/connect+json", Object.freeze({ stream: true, codec: "json" })],
+]);
+
 const contentTypeRe =
   /^application\/(connect\+)?(proto|json)(?:\s*;\s*charset\s*=\s*"?utf-8"?)?\s*$/i;
 
@@ -41,6 +48,10 @@ const contentTypeRe =
  */
 export function parseContentType(value: string | undefined): ParsedContentType | undefined {
   if (value === undefined) return undefined;
+  // Nearly every request spells its content type exactly one of four ways;
+  // those skip the regular expression and its match array.
+  const common = commonContentTypes.get(value);
+  if (common !== undefined) return common;
   const m = contentTypeRe.exec(value);
   if (m === null) return undefined;
   return { stream: m[1] !== undefined, codec: m[2]!.toLowerCase() as CodecName };
