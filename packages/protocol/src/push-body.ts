@@ -153,7 +153,12 @@ export class PushBody implements HttpBody, AsyncIterator<Uint8Array> {
   }
 
   cancel(): void {
-    this.#chunks = [];
+    // Readers cancel every body they are done with, most of them already
+    // ended and drained: nothing to drop then.
+    if (this.#chunks.length > 0) {
+      this.#chunks = [];
+      this.#head = 0;
+    }
     this.#buffered = 0;
     if (this.finished) return;
     const error = new ConnectError("response body canceled", Code.Canceled);

@@ -48,7 +48,21 @@ test("one message, in one chunk or byte by byte, with status 0", async () => {
     assert.is(out.error, undefined);
     assert.is(out.message?.text, "hello");
     assert.is(out.trailers.get("x-t"), "1");
+    assert.is(out.trailers.has("grpc-status"), false);
   }
+});
+
+test("a lone grpc-status 0 leaves no trailers; a compressed flag without an encoding is internal", async () => {
+  const body = envelopes([0, reply("hi")]);
+  const out = await clientAnswering(body, { "grpc-status": "0" }).callUnary(M.unary, {});
+  assert.is(out.message?.text, "hi");
+  assert.is(out.trailers.size, 0);
+  const flagged = envelopes([1, reply("hi")]);
+  const bad = await clientAnswering(flagged, { "grpc-status": "0" }).callUnary(M.unary, {});
+  assert.is(bad.error?.code, Code.Internal);
+  const odd = envelopes([4, reply("hi")]);
+  const badFlags = await clientAnswering(odd, { "grpc-status": "0" }).callUnary(M.unary, {});
+  assert.is(badFlags.error?.code, Code.Internal);
 });
 
 test("two messages are unimplemented, even when together they pass the read limit", async () => {

@@ -12,6 +12,7 @@ import {
   FLAG_COMPRESSED,
   FLAG_TRAILERS,
   readEnvelopes,
+  singleEnvelope,
 } from "../envelope.js";
 import { headerXGrpcWeb, headerXUserAgent } from "../grpc-web/request-header.js";
 import { parseTrailerBlock } from "../grpc-web/trailer-frame.js";
@@ -165,13 +166,16 @@ function validateResponse(
     });
   }
   const value = res.headers.get("content-type");
-  const type = parseGrpcContentType(value, web);
-  if (type === undefined || type.codec !== config.codec) {
-    throw new ConnectError(
-      `protocol error: unexpected content-type "${value ?? ""}" in response, want "${grpcContentType(config.codec, web)}"`,
-      looksLikeGrpc(value, web) ? Code.Internal : Code.Unknown,
-      { metadata: res.headers },
-    );
+  // Servers nearly always answer with the very type that was sent: no parsing then.
+  if (value !== grpcContentType(config.codec, web)) {
+    const type = parseGrpcContentType(value, web);
+    if (type === undefined || type.codec !== config.codec) {
+      throw new ConnectError(
+        `protocol error: unexpected content-type "${value ?? ""}" in response, want "${grpcContentType(config.codec, web)}"`,
+        looksLikeGrpc(value, web) ? Code.Internal : Code.Unknown,
+        { metadata: res.headers },
+      );
+    }
   }
   const name = res.headers.get(headerEncoding)?.trim().toLowerCase();
   if (name === undefined || name === "" || name === IDENTITY) return undefined;
@@ -275,8 +279,10 @@ class ResponseReader {
   /** Settles the status once the body has ended; throws the call's error, if any. */
   finish(): void {
     const source = this.#webTrailers ?? this.res.trailers;
-    this.trailer.merge(source);
     const status = source.get(headerStatus);
+    // The usual end of a call, a lone `grpc-status: 0`, leaves no trailers to copy.
+    if (status === "0" && source.size === 1) return;
+    this.trailer.merge(source);
     if (status === undefined) {
       throw new ConnectError(
         this.web
@@ -323,32 +329,33 @@ async function* readMessages(
  */
 async function readOne(reader: ResponseReader, body: AsyncIterable<Uint8Array>): Promise<Message> {
   let message: Message | undefined;
-  const take = async (frames: Envelope[]) => {
-    for (let i = 0; i < frames.length; i++) {
-      const m = await reader.frame(frames[i]!);
-      if (m === undefined) continue;
-      if (message !== undefined) {
-        throw new ConnectError(
-          "protocol error: more than one response message for a unary method",
-          Code.Unimplemented,
-        );
-      }
-      message = m;
-    }
-  };
   try {
     const max = reader.config.readMaxBytes;
-    const decoder = new EnvelopeDecoder(max, Code.Internal);
     if (!reader.web && body === reader.res.body) {
       // gRPC sends the status in HTTP trailers, so the body of a unary answer
       // is one envelope: read it whole, without an iterator and a promise per
       // chunk. The limit leaves room for a second envelope, so that a peer
       // sending two messages is told apart from one sending too big a message.
-      await take(decoder.push(await reader.res.body.readAll(2 * (max + 5))));
+      const bytes = await reader.res.body.readAll(2 * (max + 5));
+      // Exactly one frame within the limit, the usual answer, needs no decoder;
+      // anything else goes through one, which tells what is wrong with it.
+      const single = singleEnvelope(bytes, max);
+      if (single !== undefined) {
+        // Only a compressed frame has to wait (for its decompression).
+        const m = reader.frame(single);
+        message = m instanceof Promise ? await m : m;
+      } else {
+        const decoder = new EnvelopeDecoder(max, Code.Internal);
+        message = await takeFrames(reader, decoder.push(bytes), message);
+        decoder.end();
+      }
     } else {
-      for await (const chunk of body) await take(decoder.push(chunk));
+      const decoder = new EnvelopeDecoder(max, Code.Internal);
+      for await (const chunk of body) {
+        message = await takeFrames(reader, decoder.push(chunk), message);
+      }
+      decoder.end();
     }
-    decoder.end();
     reader.finish();
   } catch (e) {
     throw reader.fail(e);
@@ -362,6 +369,30 @@ async function readOne(reader: ResponseReader, body: AsyncIterable<Uint8Array>):
     );
   }
   return message;
+}
+
+/**
+ * Decodes the frames a chunk completed into the one response message there
+ * may be, `message` being the one found so far: a second message is an error.
+ */
+async function takeFrames(
+  reader: ResponseReader,
+  frames: readonly Envelope[],
+  message: Message | undefined,
+): Promise<Message | undefined> {
+  let found = message;
+  for (let i = 0; i < frames.length; i++) {
+    const m = await reader.frame(frames[i]!);
+    if (m === undefined) continue;
+    if (found !== undefined) {
+      throw new ConnectError(
+        "protocol error: more than one response message for a unary method",
+        Code.Unimplemented,
+      );
+    }
+    found = m;
+  }
+  return found;
 }
 
 function withParts(err: ConnectError, headers: Metadata, trailers: Metadata): ConnectError {
