@@ -1,7 +1,7 @@
 import { Decompress } from "fzstd";
 import { concat } from "./concat.js";
 import { corrupt, tooLarge } from "./errors.js";
-import { scanZstdFrames } from "./zstd-frame.js";
+import { scanZstdFrames, type ZstdScan } from "./zstd-frame.js";
 
 /**
  * The largest window accepted by the streaming decoder, unless the output
@@ -21,13 +21,7 @@ const LIMIT = Symbol("limit");
  */
 export function zstdDecompressStreaming(data: Uint8Array, maxBytes: number): Uint8Array {
   const name = "zstd";
-  let scan: ReturnType<typeof scanZstdFrames>;
-  try {
-    scan = scanZstdFrames(data);
-  } catch (cause) {
-    throw corrupt(name, cause);
-  }
-  checkScan(name, scan, maxBytes, true);
+  scanChecked(name, data, maxBytes, true);
   const parts: Uint8Array[] = [];
   let total = 0;
   const decoder = new Decompress((chunk) => {
@@ -46,20 +40,28 @@ export function zstdDecompressStreaming(data: Uint8Array, maxBytes: number): Uin
 }
 
 /**
- * Fails early on what the frame headers already tell: a declared size past
- * the limit, or (for the streaming decoder, which allocates the declared
- * window in full) a window out of proportion to the limit.
+ * Reads the frame headers, then fails early on what they already tell: bytes
+ * that are not zstd frames (`corrupt`), a declared size past the limit, or
+ * (for the streaming decoder, which allocates the declared window in full) a
+ * window out of proportion to the limit.
  */
-export function checkScan(
+export function scanChecked(
   name: string,
-  scan: { contentSize: number | undefined; maxWindow: number },
+  data: Uint8Array,
   maxBytes: number,
   streaming: boolean,
-): void {
+): ZstdScan {
+  let scan: ZstdScan;
+  try {
+    scan = scanZstdFrames(data);
+  } catch (cause) {
+    throw corrupt(name, cause);
+  }
   if (scan.contentSize !== undefined && scan.contentSize > maxBytes) {
     throw tooLarge(name, maxBytes);
   }
   if (streaming && scan.maxWindow > Math.max(maxBytes, WINDOW_FLOOR)) {
     throw tooLarge(name, maxBytes, new Error(`frame window of ${scan.maxWindow} bytes`));
   }
+  return scan;
 }

@@ -2,8 +2,8 @@ import type { Compression } from "@connect-ts/protocol";
 import zlib from "node:zlib";
 import { compressFailed, corrupt, notAvailable, tooLarge } from "../errors.js";
 import { type CompressionOptions, checkLevel, defaultLevel } from "../options.js";
-import { declareContentSize, scanZstdFrames } from "../zstd-frame.js";
-import { checkScan, zstdDecompressStreaming } from "../zstd-stream.js";
+import { declareContentSize } from "../zstd-frame.js";
+import { scanChecked, zstdDecompressStreaming } from "../zstd-stream.js";
 import { type ZlibPair, zlibCodec } from "./zlib-codec.js";
 
 /** The native binding's two functions, as `@mongodb-js/zstd` 1.x exposes them. */
@@ -67,16 +67,10 @@ function zstdOnZlib(z: ZlibZstd, level: number): Compression {
     compress: codec.compress,
     async decompress(data, maxBytes) {
       if (data.length === 0) return new Uint8Array(0);
-      let scan: ReturnType<typeof scanZstdFrames>;
-      try {
-        scan = scanZstdFrames(data);
-      } catch (cause) {
-        throw corrupt(name, cause);
-      }
       // node:zlib refuses a window past its own bound as corrupt data; a
       // window out of proportion to the limit is refused here instead, as
       // the resource it asks for, as the other zstd decoders do.
-      checkScan(name, scan, maxBytes, true);
+      const scan = scanChecked(name, data, maxBytes, true);
       // node:zlib's decoder stops after the first frame (RFC 8878 allows
       // several, and skippable ones): such input goes to the block-by-block
       // decoder, which takes them all.
@@ -128,13 +122,7 @@ function zstdOnBinding(level: number): Compression {
     },
     async decompress(data, maxBytes) {
       if (data.length === 0) return new Uint8Array(0);
-      let scan: ReturnType<typeof scanZstdFrames>;
-      try {
-        scan = scanZstdFrames(data);
-      } catch (cause) {
-        throw corrupt(name, cause);
-      }
-      checkScan(name, scan, maxBytes, false);
+      const scan = scanChecked(name, data, maxBytes, false);
       const native = scan.contentSize === undefined ? undefined : await loadBinding();
       // The binding inflates a frame whole: safe only when every frame declares
       // a size within the limit, which the native decoder then enforces (it
