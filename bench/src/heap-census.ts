@@ -12,11 +12,12 @@
 // to find out who keeps what alive.
 
 import { fork } from "node:child_process";
+import { Session } from "node:inspector";
 import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { getHeapSpaceStatistics, writeHeapSnapshot } from "node:v8";
+import { GCProfiler, getHeapSpaceStatistics, writeHeapSnapshot } from "node:v8";
 import { openHeldStreams } from "./child/hold-streams.js";
 import { startServer } from "./stacks/index.js";
 import type { StackName, Wire } from "./types.js";
@@ -157,16 +158,21 @@ function retainers(
 /** Memory figures after garbage collection: the process's, and V8's heap spaces. */
 interface MemoryFigures {
   readonly usage: NodeJS.MemoryUsage;
+  /** Bytes used by live objects, per heap space. */
   readonly spaces: Map<string, number>;
+  /** Bytes of memory each heap space holds, used or not. */
+  readonly physical: Map<string, number>;
 }
 
 async function settledMemory(): Promise<MemoryFigures> {
   await settle();
   const spaces = new Map<string, number>();
+  const physical = new Map<string, number>();
   for (const space of getHeapSpaceStatistics()) {
     spaces.set(space.space_name, space.space_used_size);
+    physical.set(space.space_name, space.physical_space_size);
   }
-  return { usage: process.memoryUsage(), spaces };
+  return { usage: process.memoryUsage(), spaces, physical };
 }
 
 function reportMemory(
@@ -183,10 +189,14 @@ function reportMemory(
   console.log(
     `  rss ${kib(a.rss - b.rss)}, heap total ${kib(a.heapTotal - b.heapTotal)}, heap used ${kib(a.heapUsed - b.heapUsed)}, external ${kib(a.external - b.external)}`,
   );
-  const spaces = [...after.spaces]
-    .map(([name, used]) => `${name} ${kib(used - (before.spaces.get(name) ?? 0))}`)
-    .join(", ");
-  console.log(`  used by heap space: ${spaces}`);
+  const bySpace = (key: "spaces" | "physical") =>
+    [...after[key]]
+      .map(([name, n]) => [name, n - (before[key].get(name) ?? 0)] as const)
+      .filter(([, n]) => Math.abs(n) >= count * 10)
+      .map(([name, n]) => `${name} ${kib(n)}`)
+      .join(", ");
+  console.log(`  used by heap space: ${bySpace("spaces")}`);
+  console.log(`  held by heap space: ${bySpace("physical")}`);
 }
 
 async function settle(): Promise<void> {
@@ -209,6 +219,55 @@ function readAndRemove(file: string): Census {
   } finally {
     rmSync(file, { force: true });
   }
+}
+
+/** A node of the sampling heap profiler's tree, as far as it is read here. */
+interface SampleNode {
+  readonly callFrame: { functionName: string; url: string; lineNumber: number };
+  readonly selfSize: number;
+  readonly children: SampleNode[];
+}
+
+/**
+ * Bytes allocated while `run` runs, garbage included (V8's sampling heap
+ * profiler, every allocation of 64 bytes or more on average), summed by the
+ * function that allocated them.
+ */
+async function sampleAllocations(run: () => Promise<unknown>): Promise<Map<string, number>> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))),
+    );
+  await settle();
+  await post("HeapProfiler.startSampling", {
+    samplingInterval: 64,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  await run();
+  const { profile } = (await post("HeapProfiler.stopSampling")) as {
+    profile: { head: SampleNode };
+  };
+  session.disconnect();
+  const out = new Map<string, number>();
+  const name = (node: SampleNode) => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    if (url === "") return functionName || "(anonymous)";
+    return `${functionName || "(anonymous)"} ${url.slice(url.lastIndexOf("/") + 1)}:${lineNumber + 1}`;
+  };
+  // Built-ins (Map, Promise, ...) are named with the function that called them.
+  const walk = (node: SampleNode, caller: string) => {
+    const own = name(node);
+    if (node.selfSize > 0) {
+      const key = node.callFrame.url === "" ? `${own} <- ${caller}` : own;
+      out.set(key, (out.get(key) ?? 0) + node.selfSize);
+    }
+    for (const child of node.children) walk(child, node.callFrame.url === "" ? caller : own);
+  };
+  walk(profile.head, "(root)");
+  return out;
 }
 
 /** The child's side: holds streams open on command, until told to close them. */
@@ -242,6 +301,7 @@ async function main(): Promise<void> {
       retainers: { type: "string" },
       depth: { type: "string", default: "3" },
       "memory-only": { type: "boolean", default: false },
+      allocations: { type: "boolean", default: false },
     },
   });
   const stack = values.stack as StackName;
@@ -267,12 +327,40 @@ async function main(): Promise<void> {
     await ask({ op: "open", baseUrl, wire, count: Math.min(200, count) });
     await ask({ op: "close" });
     await new Promise((resolve) => setTimeout(resolve, 200));
+    if (values.allocations) {
+      const sampled = await sampleAllocations(() => ask({ op: "open", baseUrl, wire, count }));
+      console.log(
+        `${stack} (${wire}), bytes allocated per stream while ${count} open, garbage included:`,
+      );
+      let total = 0;
+      for (const [, bytes] of sampled) total += bytes;
+      console.log(`${(total / count).toFixed(0).padStart(8)}  (all)`);
+      for (const [where, bytes] of [...sampled].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+        console.log(`${(bytes / count).toFixed(0).padStart(8)}  ${where}`);
+      }
+      await ask({ op: "close" });
+      return;
+    }
     if (values["memory-only"]) {
       // Without snapshots, whose writing grows the process, resident memory means something.
       const memBefore = await settledMemory();
+      // Bytes allocated while the streams open, garbage included: what does
+      // not stay still leaves the heap larger (and fragmented) after GC.
+      const profiler = new GCProfiler();
+      const heap0 = process.memoryUsage().heapUsed;
+      profiler.start();
       await ask({ op: "open", baseUrl, wire, count });
+      const heap1 = process.memoryUsage().heapUsed;
+      let reclaimed = 0;
+      for (const gc of profiler.stop()?.statistics ?? []) {
+        reclaimed +=
+          gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
+      }
       const memAfter = await settledMemory();
       reportMemory(stack, wire, count, memBefore, memAfter);
+      console.log(
+        `  allocated while opening: ${((heap1 - heap0 + reclaimed) / count / 1024).toFixed(2)} KiB`,
+      );
       await ask({ op: "close" });
       return;
     }
