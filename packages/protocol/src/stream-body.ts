@@ -36,6 +36,17 @@ const REST = 1;
 const LAST_SENT = 2;
 const DONE = 3;
 
+/** One step of a body: its result now, or a promise of it. */
+type Step = IteratorResult<Uint8Array> | Promise<IteratorResult<Uint8Array>>;
+
+function chunk(value: Uint8Array): IteratorResult<Uint8Array> {
+  return { done: false, value };
+}
+
+function doneResult(): IteratorResult<Uint8Array> {
+  return { done: true, value: undefined };
+}
+
 /**
  * The body of a streaming answer, shared by the protocols: the first
  * message, the rest as the implementation produces them (each wait raced
@@ -94,73 +105,99 @@ export abstract class StreamBody implements AsyncIterableIterator<Uint8Array> {
     return this;
   }
 
-  async next(): Promise<IteratorResult<Uint8Array>> {
+  // Not an async method, nor are the steps below: an async function's frame
+  // and each of its awaits cost more than a promise reaction, and a stream
+  // keeps one wait pending for as long as it is open.
+  next(): Promise<IteratorResult<Uint8Array>> {
     const state = this.#state;
     if (state === LAST_SENT) this.#release(true);
-    if (state >= LAST_SENT) return { done: true, value: undefined };
-    let error: ConnectError | undefined;
-    try {
-      if (state === FIRST) {
-        this.#state = REST;
-        const first = this.#first;
-        if (first !== undefined) {
-          this.#first = undefined;
-          return { done: false, value: await this.#frame(first) };
-        }
+    if (state >= LAST_SENT) return Promise.resolve(doneResult());
+    if (state === FIRST) {
+      this.#state = REST;
+      const first = this.#first;
+      if (first !== undefined) {
+        this.#first = undefined;
+        return Promise.resolve(this.#send(first));
       }
-      const rest = this.#rest;
-      if (rest !== undefined) {
-        const r = await this.#call.race(rest.next());
-        if (!r.done) {
-          return {
-            done: false,
-            value: await this.#frame(create(this.#shape.output, r.value as Message)),
-          };
-        }
-      }
-    } catch (e) {
-      error = ConnectError.from(e);
     }
-    // Given up on meanwhile (see return()): nothing more goes out.
-    if (this.#state === DONE) return { done: true, value: undefined };
-    const context = this.#context!;
-    let last: Uint8Array | undefined;
+    const rest = this.#rest;
+    if (rest === undefined) return Promise.resolve(this.#finish(undefined));
+    let next: Promise<IteratorResult<unknown>>;
     try {
-      last = await this.end(this.#trailer ?? responseTrailersOf(context), error);
+      next = rest.next();
     } catch (e) {
-      this.#release(false);
-      throw e;
+      return Promise.resolve(this.#finish(ConnectError.from(e)));
     }
-    if (this.#state === DONE) return { done: true, value: undefined };
-    if (last === undefined) {
-      this.#release(true);
-      return { done: true, value: undefined };
-    }
-    this.#state = LAST_SENT;
-    return { done: false, value: last };
+    return this.#call.race(next).then(
+      (r) => (r.done ? this.#finish(undefined) : this.#send(r.value)),
+      (e: unknown) => this.#finish(ConnectError.from(e)),
+    );
   }
 
   /** The consumer stops reading: unless the body is over, the call is cancelled. */
   return(): Promise<IteratorResult<Uint8Array>> {
     if (this.#state !== DONE) this.#release(false);
-    return Promise.resolve({ done: true, value: undefined });
+    return Promise.resolve(doneResult());
   }
 
-  /** A message as an envelope, compressed when it is worth it, within the write limit. */
-  async #frame(message: Message): Promise<Uint8Array> {
-    const bytes = this.#serializer.serialize(message);
-    const { writeMaxBytes, compressMinBytes } = this.#shape;
-    if (bytes.length > writeMaxBytes) {
-      throw new ConnectError(
-        `message size ${bytes.length} is larger than configured max ${writeMaxBytes}`,
-        Code.ResourceExhausted,
-      );
+  /**
+   * A message (or an init of one) as the next chunk: an envelope, compressed
+   * when it is worth it, within the write limit. A message that cannot go
+   * ends the stream with the error instead.
+   */
+  #send(value: unknown): Step {
+    try {
+      const bytes = this.#serializer.serialize(create(this.#shape.output, value as Message));
+      const { writeMaxBytes, compressMinBytes } = this.#shape;
+      if (bytes.length > writeMaxBytes) {
+        throw new ConnectError(
+          `message size ${bytes.length} is larger than configured max ${writeMaxBytes}`,
+          Code.ResourceExhausted,
+        );
+      }
+      const compression = this.compression;
+      if (compression !== undefined && bytes.length >= compressMinBytes) {
+        return compressMessage(compression, bytes).then(
+          (compressed) => chunk(encodeEnvelope(FLAG_COMPRESSED, compressed)),
+          (e: unknown) => this.#finish(ConnectError.from(e)),
+        );
+      }
+      return chunk(encodeEnvelope(0, bytes));
+    } catch (e) {
+      return this.#finish(ConnectError.from(e));
     }
-    const compression = this.compression;
-    if (compression !== undefined && bytes.length >= compressMinBytes) {
-      return encodeEnvelope(FLAG_COMPRESSED, await compressMessage(compression, bytes));
+  }
+
+  /** The messages are over, or failed with `error`: what the protocol ends the stream with. */
+  #finish(error: ConnectError | undefined): Step {
+    // Given up on meanwhile (see return()): nothing more goes out.
+    if (this.#state === DONE) return doneResult();
+    let last: Uint8Array | Promise<Uint8Array | undefined> | undefined;
+    try {
+      last = this.end(this.#trailer ?? responseTrailersOf(this.#context!), error);
+    } catch (e) {
+      this.#release(false);
+      return Promise.reject(e);
     }
-    return encodeEnvelope(0, bytes);
+    if (!(last instanceof Promise)) return this.#last(last);
+    return last.then(
+      (bytes) => this.#last(bytes),
+      (e: unknown) => {
+        this.#release(false);
+        throw e;
+      },
+    );
+  }
+
+  /** The stream's last chunk, if it has one; without, the body is over at once. */
+  #last(bytes: Uint8Array | undefined): IteratorResult<Uint8Array> {
+    if (this.#state === DONE) return doneResult();
+    if (bytes === undefined) {
+      this.#release(true);
+      return doneResult();
+    }
+    this.#state = LAST_SENT;
+    return chunk(bytes);
   }
 
   /**

@@ -78,12 +78,21 @@ function settleUnread(stream: ServerHttp2Stream): void {
 
 async function pipeBody(call: StreamCall, body: AsyncIterable<Uint8Array>): Promise<void> {
   const stream = call.stream;
+  const it = body[Symbol.asyncIterator]();
   try {
-    for await (const chunk of body) {
-      // The client went away: leaving the loop calls the iterator's return(),
-      // which stops whatever produces the body.
-      if (call.closed) return;
-      if (!stream.write(chunk) && !call.closed) await drained(stream);
+    for (;;) {
+      // Not a for-await loop: its variable would hold the last chunk written
+      // for as long as the next one takes, which on a quiet stream is forever.
+      let result: IteratorResult<Uint8Array> | undefined = await it.next();
+      if (result.done) break;
+      // The client went away: return() stops whatever produces the body.
+      if (call.closed) {
+        await it.return?.();
+        return;
+      }
+      const written = stream.write(result.value);
+      result = undefined;
+      if (!written && !call.closed) await drained(stream);
     }
     if (call.closed) return;
     stream.end();

@@ -192,30 +192,30 @@ class ConnectStreamBody extends StreamBody {
   protected end(
     trailers: Metadata | undefined,
     error: ConnectError | undefined,
-  ): Promise<Uint8Array> {
+  ): Uint8Array | Promise<Uint8Array> {
     return endFrame(this.#shape, this.compression, trailers, error);
   }
 }
 
-/** The end-stream message of a call, compressed when it is worth it and compresses. */
-async function endFrame(
+/**
+ * The end-stream message of a call, compressed when it is worth it and
+ * compresses; without compression, at once.
+ */
+function endFrame(
   shape: ConnectStreamShape,
   compression: Compression | undefined,
   trailers: Metadata | undefined,
   error: ConnectError | undefined,
-): Promise<Uint8Array> {
+): Uint8Array | Promise<Uint8Array> {
   const bytes = encodeEndStream(trailers ?? noTrailers, error, shape.registry);
-  if (compression !== undefined && bytes.length >= shape.compressMinBytes) {
-    try {
-      return encodeEnvelope(
-        FLAG_COMPRESSED | FLAG_END_STREAM,
-        await compressMessage(compression, bytes),
-      );
-    } catch {
-      // Fall through: the end of the stream must go out whatever happens.
-    }
+  if (compression === undefined || bytes.length < shape.compressMinBytes) {
+    return encodeEnvelope(FLAG_END_STREAM, bytes);
   }
-  return encodeEnvelope(FLAG_END_STREAM, bytes);
+  return compressMessage(compression, bytes).then(
+    (compressed) => encodeEnvelope(FLAG_COMPRESSED | FLAG_END_STREAM, compressed),
+    // The end of the stream must go out whatever happens.
+    () => encodeEnvelope(FLAG_END_STREAM, bytes),
+  );
 }
 
 /** Read-only by use: the trailers of a call that set none. */
