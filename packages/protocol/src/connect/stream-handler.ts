@@ -14,6 +14,7 @@ import {
   FLAG_COMPRESSED,
   FLAG_END_STREAM,
   readEnvelopes,
+  singleEnvelope,
 } from "../envelope.js";
 import { callStreaming, callUnary, directImplementation } from "../handler-call.js";
 import {
@@ -230,17 +231,23 @@ async function readSingle(
   call: HandlerSignal,
 ): Promise<Message> {
   const bytes = await call.race(req.body.readAll(readMaxBytes + 5));
-  const decoder = new EnvelopeDecoder(readMaxBytes);
-  const frames = decoder.push(bytes);
-  decoder.end();
-  if (frames.length !== 1) {
-    // Unimplemented, as gRPC answers a server-streaming call without exactly one request.
-    throw new ConnectError(
-      `protocol error: want exactly one request message, got ${frames.length}`,
-      Code.Unimplemented,
-    );
+  let one = singleEnvelope(bytes, readMaxBytes);
+  if (one === undefined) {
+    // Not one whole frame within the limit: the decoder says what is wrong.
+    const decoder = new EnvelopeDecoder(readMaxBytes);
+    const frames = decoder.push(bytes);
+    decoder.end();
+    if (frames.length !== 1) {
+      // Unimplemented, as gRPC answers a server-streaming call without exactly one request.
+      throw new ConnectError(
+        `protocol error: want exactly one request message, got ${frames.length}`,
+        Code.Unimplemented,
+      );
+    }
+    one = frames[0]!;
   }
-  return parse(await requestPayload(frames[0]!.flags, frames[0]!.data, compression, readMaxBytes));
+  const payload = requestPayload(one.flags, one.data, compression, readMaxBytes);
+  return parse(payload instanceof Uint8Array ? payload : await payload);
 }
 
 async function* readRequests(
@@ -254,12 +261,13 @@ async function* readRequests(
   }
 }
 
-async function requestPayload(
+/** The payload of a request frame; decompressed (later) if it is flagged so. */
+function requestPayload(
   flags: number,
   data: Uint8Array,
   compression: Compression | undefined,
   readMaxBytes: number,
-): Promise<Uint8Array> {
+): Uint8Array | Promise<Uint8Array> {
   if ((flags & FLAG_END_STREAM) !== 0) {
     throw new ConnectError("protocol error: end-stream flag in a request", Code.InvalidArgument);
   }
