@@ -42,7 +42,7 @@ export function writeStreamResponse(call: StreamCall, response: ServerResponse):
     tearDownStream(call, err);
     return;
   }
-  void pipeBody(call, body);
+  pipeBody(call, body);
 }
 
 /**
@@ -76,26 +76,65 @@ function settleUnread(stream: ServerHttp2Stream): void {
   if (!stream.readableEnded) resetUnreadAfterAnswer(stream);
 }
 
-async function pipeBody(call: StreamCall, body: AsyncIterable<Uint8Array>): Promise<void> {
-  const stream = call.stream;
-  const it = body[Symbol.asyncIterator]();
+/**
+ * Writes a streaming body chunk by chunk, with backpressure; ends the stream
+ * after the last. Promise callbacks rather than an async function's loop: an
+ * open stream waits here for as long as its producer has nothing to send,
+ * and a suspended async function keeps its whole frame meanwhile.
+ */
+function pipeBody(call: StreamCall, body: AsyncIterable<Uint8Array>): void {
+  let it: AsyncIterator<Uint8Array>;
   try {
-    for (;;) {
-      // Not a for-await loop: its variable would hold the last chunk written
-      // for as long as the next one takes, which on a quiet stream is forever.
-      let result: IteratorResult<Uint8Array> | undefined = await it.next();
-      if (result.done) break;
-      // The client went away: return() stops whatever produces the body.
-      if (call.closed) {
-        await it.return?.();
-        return;
-      }
-      const written = stream.write(result.value);
-      result = undefined;
-      if (!written && !call.closed) await drained(stream);
+    it = body[Symbol.asyncIterator]();
+  } catch (err) {
+    tearDownStream(call, err);
+    return;
+  }
+  pumpBody(call, it);
+}
+
+/** Asks the body for its next chunk, which {@link writeChunk} then writes. */
+function pumpBody(call: StreamCall, it: AsyncIterator<Uint8Array>): void {
+  let next: Promise<IteratorResult<Uint8Array>>;
+  try {
+    next = it.next();
+  } catch (err) {
+    tearDownStream(call, err);
+    return;
+  }
+  next.then(
+    (result) => writeChunk(call, it, result),
+    (err: unknown) => tearDownStream(call, err),
+  );
+}
+
+function writeChunk(
+  call: StreamCall,
+  it: AsyncIterator<Uint8Array>,
+  result: IteratorResult<Uint8Array>,
+): void {
+  const stream = call.stream;
+  try {
+    if (result.done) {
+      if (!call.closed) stream.end();
+      return;
     }
-    if (call.closed) return;
-    stream.end();
+    // The client went away: return() stops whatever produces the body.
+    if (call.closed) {
+      stopBody(call, it);
+      return;
+    }
+    if (stream.write(result.value) || call.closed) pumpBody(call, it);
+    else drained(stream).then(() => pumpBody(call, it));
+  } catch (err) {
+    tearDownStream(call, err);
+  }
+}
+
+/** Returns a body nobody will read any more; its producer's failure to stop changes nothing. */
+function stopBody(call: StreamCall, it: AsyncIterator<Uint8Array>): void {
+  try {
+    it.return?.()?.then(undefined, (err: unknown) => tearDownStream(call, err));
   } catch (err) {
     tearDownStream(call, err);
   }
