@@ -30,7 +30,11 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<
 
 /** The abort reason of a signal as a `ConnectError` (`canceled` unless the reason says otherwise). */
 export function abortError(signal: AbortSignal): ConnectError {
-  const reason: unknown = signal.reason;
+  return abortReasonError(signal.reason);
+}
+
+/** An abort reason as a `ConnectError` (`canceled` unless the reason says otherwise). */
+export function abortReasonError(reason: unknown): ConnectError {
   if (reason instanceof ConnectError) return reason;
   return ConnectError.from(
     reason ?? new ConnectError("operation was aborted", Code.Canceled),

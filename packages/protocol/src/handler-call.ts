@@ -74,7 +74,7 @@ export function directImplementation(call: AnyFn): Implementation | undefined {
 export function callUnary(
   impl: Implementation,
   output: DescMessage,
-  message: Message,
+  message: unknown,
   context: HandlerContext,
 ): Message | Promise<Message> {
   const init = impl(message, context);
@@ -82,6 +82,23 @@ export function callUnary(
     return Promise.resolve(init).then((value) => create(output, value as Message) as Message);
   }
   return create(output, init as Message) as Message;
+}
+
+/**
+ * Calls an implementation that answers with a stream: the iterator of what
+ * it yields, message inits the caller builds into messages as they come.
+ */
+export function callStreaming(
+  impl: Implementation,
+  output: DescMessage,
+  message: unknown,
+  context: HandlerContext,
+): AsyncIterator<unknown> {
+  const produced = impl(message, context) as AsyncIterable<unknown>;
+  const iterate = (produced as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator];
+  if (typeof iterate === "function") return iterate.call(produced);
+  // Not an async iterable after all (an array, say): read it as for-await would.
+  return createEach(output, produced)[Symbol.asyncIterator]();
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -1,33 +1,43 @@
-import { abortError } from "./abort-race.js";
+import { abortError, abortReasonError } from "./abort-race.js";
 import { deadlineError } from "./call-signal.js";
 import type { ConnectError } from "./connect-error.js";
+import type { AbortWatcher, ServerRequest } from "./http.js";
 
 type Timer = ReturnType<typeof setTimeout>;
 
 const MAX_TIMER_MS = 0x7fffffff;
 
-/** What a call's signal derives from: the server request, whose `signal` is read only when needed. */
-export interface SignalSource {
-  readonly signal: AbortSignal;
-}
+/**
+ * What a call's signal derives from: the server request, whose `signal` is
+ * read only when needed, and which may tell of its abort through
+ * {@link ServerRequest.watchAbort} instead.
+ */
+export type SignalSource = Pick<ServerRequest, "signal" | "watchAbort">;
+
+// How a call watches its request for an abort: not (yet), through the
+// request's watchAbort, or with an "abort" listener on the request's signal.
+const WATCH_NONE = 0;
+const WATCH_WATCHER = 1;
+const WATCH_LISTENER = 2;
 
 /**
- * The end of one server call: client gone (the request's signal), the
+ * The end of one server call: client gone (the request's abort), the
  * deadline, or the protocol giving up on the call (a stream whose client
  * stopped reading).
  *
  * Made so that a call nobody cancels pays only for this object. The
- * request's signal is not read until something waits on the call or asks
- * for its signal (server adapters may build it on first read), an
- * `AbortController` exists only once the signal of a call that needs one of
- * its own is read, and a timer runs only when the client sent a timeout. An
- * end that comes before the signal is read is recorded, and the signal is
- * born aborted with the same reason.
+ * request's signal is not read unless something asks for it or the request
+ * cannot tell of its abort otherwise (server adapters may build the signal
+ * on first read, and tell through `watchAbort`), an `AbortController` exists
+ * only once the signal of a call that needs one of its own is read, and a
+ * timer runs only when the client sent a timeout. An end that comes before
+ * the signal is read is recorded, and the signal is born aborted with the
+ * same reason.
  *
- * A unary call without a timeout ends only when its request's signal aborts,
- * so its signal is the request's own.
+ * A unary call without a timeout ends only when its request aborts, so its
+ * signal is the request's own.
  */
-export class HandlerSignal {
+export class HandlerSignal implements AbortWatcher {
   /** When the timeout passes, as a `Date.now()` timestamp; undefined without one. */
   readonly deadline: number | undefined;
   readonly #source: SignalSource;
@@ -35,7 +45,7 @@ export class HandlerSignal {
   #controller: AbortController | undefined = undefined;
   #reason: ConnectError | undefined = undefined;
   #timer: Timer | undefined = undefined;
-  #parent: AbortSignal | undefined = undefined;
+  #watch: number = WATCH_NONE;
   #reject: ((reason: unknown) => void) | undefined = undefined;
   #closed = false;
 
@@ -63,21 +73,28 @@ export class HandlerSignal {
       controller = new AbortController();
       this.#controller = controller;
       if (this.#reason !== undefined) controller.abort(this.#reason);
-      else this.#watchParent();
+      else this.#watchSource();
     }
     return controller.signal;
   }
 
-  /** Why the call ended, as far as known without reading the request's signal. */
+  /** Why the call ended, as far as known without asking the request. */
   get ended(): ConnectError | undefined {
     return this.#reason;
   }
 
-  /** Why the call ended, or undefined while it runs. Reads the request's signal. */
+  /**
+   * Why the call ended, or undefined while it runs. Asks the request, and
+   * from then on watches it (until {@link cleanup}).
+   */
   get reason(): ConnectError | undefined {
-    if (this.#reason === undefined) {
-      const parent = this.#source.signal;
-      if (parent.aborted) this.#end(abortError(parent));
+    if (this.#reason === undefined && this.#watch === WATCH_NONE) {
+      if (this.#closed) {
+        const parent = this.#source.signal;
+        if (parent.aborted) this.#end(abortError(parent));
+      } else {
+        this.#watchSource();
+      }
     }
     return this.#reason;
   }
@@ -93,89 +110,84 @@ export class HandlerSignal {
 
   /**
    * Settles like `promise`, or rejects with the reason the call ends with
-   * as soon as it ends. One wait at a time; the request's signal gets one
-   * listener for all the waits of a call, removed by {@link cleanup}.
+   * as soon as it ends. One wait at a time; the request is watched once for
+   * all the waits of a call, until {@link cleanup}.
    */
   race<T>(promise: Promise<T>): Promise<T> {
     const reason = this.reason;
-    if (reason !== undefined) {
-      promise.catch(noop);
-      return Promise.reject(reason);
-    }
-    this.#watchParent();
-    return new Promise<T>((resolve, reject) => {
-      this.#reject = reject;
-      promise.then(
-        (value) => {
-          this.#reject = undefined;
-          resolve(value);
-        },
-        (err: unknown) => {
-          this.#reject = undefined;
-          reject(err);
-        },
-      );
-    });
+    if (reason !== undefined) return rejectInstead(promise, reason);
+    return this.#wait(promise);
   }
 
   /**
    * Like {@link race}, but ends early only for the call's own reasons (its
-   * deadline, {@link abort}), not for the request's signal, which is left
-   * unread. For waits that the request's end settles by itself: a server
-   * adapter's body read rejects when the client goes away. Without a
+   * deadline, {@link abort}), not for the request's abort, which is not
+   * watched for it. For waits that the request's end settles by itself: a
+   * server adapter's body read rejects when the client goes away. Without a
    * timeout, a unary call's wait is `promise` itself.
    */
   raceOwn<T>(promise: Promise<T>): Promise<T> {
     const reason = this.#reason;
-    if (reason !== undefined) {
-      promise.catch(noop);
-      return Promise.reject(reason);
-    }
+    if (reason !== undefined) return rejectInstead(promise, reason);
     if (!this.#own) return promise;
-    return new Promise<T>((resolve, reject) => {
-      this.#reject = reject;
-      promise.then(
-        (value) => {
-          this.#reject = undefined;
-          resolve(value);
-        },
-        (err: unknown) => {
-          this.#reject = undefined;
-          reject(err);
-        },
-      );
-    });
+    return this.#wait(promise);
   }
 
-  /** Stops the timer and detaches from the request's signal; call it once the call has ended. */
+  /** Stops the timer and stops watching the request; call it once the call has ended. */
   cleanup(): void {
     this.#closed = true;
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    if (this.#parent !== undefined) {
-      this.#parent.removeEventListener("abort", this);
-      this.#parent = undefined;
-    }
+    const watch = this.#watch;
+    this.#watch = WATCH_NONE;
+    if (watch === WATCH_WATCHER) this.#source.watchAbort?.(undefined);
+    else if (watch === WATCH_LISTENER) this.#source.signal.removeEventListener("abort", this);
     this.#reject = undefined;
+  }
+
+  /** Called by the request when it aborts (see {@link ServerRequest.watchAbort}). */
+  requestAborted(reason: unknown): void {
+    if (this.#watch !== WATCH_WATCHER) return;
+    this.#watch = WATCH_NONE;
+    this.#end(abortReasonError(reason));
   }
 
   /** Called by the request's signal when it aborts (the object is its own listener: no closure per call). */
   handleEvent(): void {
-    const parent = this.#parent;
-    this.#parent = undefined;
-    if (parent !== undefined) this.#end(abortError(parent));
+    if (this.#watch !== WATCH_LISTENER) return;
+    this.#watch = WATCH_NONE;
+    this.#end(abortError(this.#source.signal));
   }
 
-  #watchParent(): void {
-    if (this.#parent !== undefined || this.#reason !== undefined || this.#closed) return;
-    const parent = this.#source.signal;
+  /**
+   * The wait behind {@link race} and {@link raceOwn}: `promise` settles the
+   * result, and so does {@link #end}, whichever comes first (settling a
+   * settled promise does nothing, so neither needs to undo the other).
+   */
+  #wait<T>(promise: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#reject = reject;
+      promise.then(resolve, reject);
+    });
+  }
+
+  /** Starts watching the request for its abort, unless the call has ended or watches already. */
+  #watchSource(): void {
+    if (this.#watch !== WATCH_NONE || this.#reason !== undefined || this.#closed) return;
+    const source = this.#source;
+    if (source.watchAbort !== undefined) {
+      if (source.watchAbort(this)) this.#watch = WATCH_WATCHER;
+      else this.#end(abortError(source.signal));
+      return;
+    }
+    const parent = source.signal;
     if (parent.aborted) {
       this.#end(abortError(parent));
       return;
     }
-    this.#parent = parent;
+    this.#watch = WATCH_LISTENER;
     parent.addEventListener("abort", this);
   }
 
@@ -206,3 +218,9 @@ export class HandlerSignal {
 }
 
 function noop(): void {}
+
+/** A rejection with `reason` in place of a wait on `promise`, whose own failure is then ignored. */
+function rejectInstead<T>(promise: Promise<T>, reason: ConnectError): Promise<T> {
+  promise.catch(noop);
+  return Promise.reject(reason);
+}

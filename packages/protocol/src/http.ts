@@ -84,6 +84,26 @@ export interface ServerRequest {
   /** Aborted when the client goes away or the server cancels in-flight calls on shutdown. */
   readonly signal: AbortSignal;
   readonly httpVersion: "1.1" | "2";
+  /**
+   * Optional: makes `watcher` the one object this request tells when it
+   * aborts, in place of an "abort" listener on {@link ServerRequest.signal}.
+   * The handler runtime watches every streaming call for its end; with this
+   * it does so without the request making its signal (server adapters may
+   * make it only on first read) and without an event listener, both of which
+   * cost memory for as long as the call is open.
+   *
+   * A later call replaces the watcher; `undefined` removes it. Returns false,
+   * and keeps no watcher, if the request has aborted already (its `signal`
+   * then tells why). The watcher is told at most once, before the signal's
+   * own listeners run, with the reason the signal aborts with.
+   */
+  watchAbort?(watcher: AbortWatcher | undefined): boolean;
+}
+
+/** What {@link ServerRequest.watchAbort} tells when a request aborts. */
+export interface AbortWatcher {
+  /** The request aborted with `reason`, the reason its `signal` has. */
+  requestAborted(reason: unknown): void;
 }
 
 /**

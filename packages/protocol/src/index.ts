@@ -8,6 +8,7 @@ export {
 export { Metadata, type MetadataInit } from "./metadata.js";
 export { base64Decode, base64Encode } from "./base64.js";
 export type {
+  AbortWatcher,
   HttpBody,
   HttpRequest,
   HttpResponse,

@@ -5,6 +5,7 @@ import { getEventListeners } from "node:events";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
+  type AbortWatcher,
   Code,
   ConnectError,
   createHttpBody,
@@ -47,6 +48,50 @@ class LazyRequest implements ServerRequest {
     this.signalReads++;
     return this.controller.signal;
   }
+}
+
+/**
+ * A lazy request that also tells of its abort through `watchAbort`, as the
+ * Node adapter does; counts the watchers set and removed.
+ */
+class WatchingRequest extends LazyRequest {
+  watcher: AbortWatcher | undefined = undefined;
+  watches = 0;
+  unwatches = 0;
+
+  watchAbort(watcher: AbortWatcher | undefined): boolean {
+    if (watcher === undefined) this.unwatches++;
+    else this.watches++;
+    if (this.controller.signal.aborted) {
+      this.watcher = undefined;
+      return false;
+    }
+    this.watcher = watcher;
+    return true;
+  }
+
+  /** Aborts as the adapter does: the watcher first, then the signal. */
+  abort(reason: unknown): void {
+    const watcher = this.watcher;
+    this.watcher = undefined;
+    watcher?.requestAborted(reason);
+    this.controller.abort(reason);
+  }
+}
+
+function streamRequest(kind: "connect" | "grpc" | "grpc-web", text: string) {
+  const message = utf8.encode(JSON.stringify({ text }));
+  const type =
+    kind === "connect"
+      ? "application/connect+json"
+      : kind === "grpc"
+        ? "application/grpc+json"
+        : "application/grpc-web+json";
+  return new WatchingRequest(
+    `${P}/ServerStream`,
+    { "content-type": type },
+    encodeEnvelope(0, message),
+  );
 }
 
 /** A gRPC answer's status: in its trailers, or in its headers when it is Trailers-Only. */
@@ -266,6 +311,122 @@ for (const kind of ["connect", "grpc", "grpc-web"] as const) {
   });
 }
 
+for (const kind of ["connect", "grpc", "grpc-web"] as const) {
+  test(`${kind}: a held stream is watched through watchAbort, never through the request's signal`, async () => {
+    let ctx: HandlerContext | undefined;
+    const router = createRouter([
+      registerService(TestService, {
+        async *serverStream(r, c) {
+          ctx = c;
+          yield { text: r.text };
+          await new Promise((resolve) => c.signal.addEventListener("abort", resolve));
+          yield { text: "after the abort" };
+        },
+      }),
+    ]);
+    const req = streamRequest(kind, "first");
+    const res = await router.handle(req);
+    assert.is(res.status, 200);
+    const body = res.body as AsyncIterable<Uint8Array>;
+    const it = body[Symbol.asyncIterator]();
+    const first = await it.next();
+    assert.not.ok(first.done);
+    assert.ok(new TextDecoder().decode(first.value).includes("first"));
+    const pending = it.next();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // The stream waits on the implementation, watching the request.
+    assert.is(req.watches, 1);
+    assert.is(req.signalReads, 0);
+    req.abort(new ConnectError("gone", Code.Canceled));
+    assert.ok(ctx!.signal.aborted);
+    assert.is((ctx!.signal.reason as ConnectError).rawMessage, "gone");
+    const chunks: Uint8Array[] = [];
+    for (let r = await pending; !r.done; r = await it.next()) chunks.push(r.value);
+    const rest = new TextDecoder().decode(
+      chunks.length === 0 ? new Uint8Array(0) : chunks[chunks.length - 1],
+    );
+    assert.not.ok(rest.includes("after the abort"));
+    if (kind === "connect") assert.ok(rest.includes('"code":"canceled"'));
+    else if (kind === "grpc") assert.is(res.trailers?.get("grpc-status"), String(Code.Canceled));
+    else assert.ok(rest.includes(`grpc-status: ${Code.Canceled}`));
+    // The call let go of the request.
+    assert.is(req.watcher, undefined);
+    assert.is(req.signalReads, 0);
+  });
+
+  test(`${kind}: a consumer that stops reading cancels the call and closes the implementation`, async () => {
+    let ctx: HandlerContext | undefined;
+    let closed = false;
+    const router = createRouter([
+      registerService(TestService, {
+        async *serverStream(r, c) {
+          ctx = c;
+          try {
+            for (let i = 0; ; i++) yield { text: `${r.text} ${i}` };
+          } finally {
+            closed = true;
+          }
+        },
+      }),
+    ]);
+    const req = streamRequest(kind, "n");
+    const res = await router.handle(req);
+    const it = (res.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    assert.not.ok((await it.next()).done);
+    assert.not.ok((await it.next()).done);
+    assert.ok((await it.return!()).done);
+    assert.ok((await it.next()).done);
+    assert.ok(ctx!.signal.aborted);
+    assert.is((ctx!.signal.reason as ConnectError).code, Code.Canceled);
+    assert.is(req.watcher, undefined);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.ok(closed);
+  });
+
+  test(`${kind}: a stream that ends by itself stops watching the request`, async () => {
+    const router = createRouter([
+      registerService(TestService, {
+        async *serverStream(r) {
+          yield { text: r.text };
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          yield { text: "two" };
+        },
+      }),
+    ]);
+    const req = streamRequest(kind, "one");
+    const res = await readResponse(await router.handle(req));
+    assert.ok(res.text.includes("one") && res.text.includes("two"));
+    assert.is(req.watches, 1);
+    assert.is(req.unwatches, 1);
+    assert.is(req.watcher, undefined);
+    assert.is(req.signalReads, 0);
+  });
+
+  test(`${kind}: a stream implementation may yield plain objects, or return a plain iterable`, async () => {
+    const router = createRouter([
+      registerService(TestService, {
+        serverStream: ((r: { text: string }) => [
+          { text: `${r.text}-a` },
+          { text: `${r.text}-b` },
+        ]) as unknown as () => AsyncIterable<{ text: string }>,
+        bidi: async function* (requests) {
+          for await (const r of requests) yield { text: `echo ${r.text}` };
+        },
+      }),
+    ]);
+    const res = await readResponse(await router.handle(streamRequest(kind, "x")));
+    assert.ok(res.text.includes("x-a") && res.text.includes("x-b"));
+    const type = streamRequest(kind, "y").headers.get("content-type")!;
+    const bidi = new WatchingRequest(
+      `${P}/Bidi`,
+      { "content-type": type },
+      encodeEnvelope(0, utf8.encode(JSON.stringify({ text: "y" }))),
+    );
+    const echoed = await readResponse(await router.handle(bidi));
+    assert.ok(echoed.text.includes("echo y"));
+  });
+}
+
 test("HandlerSignal: an end before the signal is read gives a signal born aborted with its reason", () => {
   const req = { signal: new AbortController().signal };
   const call = new HandlerSignal(req, undefined, true);
@@ -336,6 +497,34 @@ test("HandlerSignal: no timer without a timeout, and cleanup leaves no listener"
   late.cleanup();
   void late.signal;
   assert.is(getEventListeners(parent.signal, "abort").length, 0);
+});
+
+test("HandlerSignal: a request that can be watched is, without its signal or a listener", () => {
+  const req = new WatchingRequest(`${P}/ServerStream`, {}, new Uint8Array(0));
+  const call = new HandlerSignal(req, undefined, true);
+  const signal = call.signal;
+  assert.is(req.signalReads, 0);
+  assert.is(req.watcher, call);
+  assert.is(getEventListeners(req.controller.signal, "abort").length, 0);
+  req.abort("bye");
+  assert.ok(signal.aborted);
+  assert.is((signal.reason as ConnectError).code, Code.Canceled);
+  assert.is(call.reason, signal.reason);
+  call.cleanup();
+  // Already aborted when first watched: the call ends with the request's reason.
+  const gone = new WatchingRequest(`${P}/ServerStream`, {}, new Uint8Array(0));
+  gone.controller.abort(new ConnectError("gone", Code.Unavailable));
+  const late = new HandlerSignal(gone, undefined, true);
+  assert.is(late.reason?.code, Code.Unavailable);
+  assert.is(gone.watcher, undefined);
+  // Cleanup stops watching; a watcher told after that changes nothing.
+  const ended = new WatchingRequest(`${P}/ServerStream`, {}, new Uint8Array(0));
+  const done = new HandlerSignal(ended, undefined, true);
+  void done.signal;
+  done.cleanup();
+  assert.is(ended.watcher, undefined);
+  done.requestAborted("late");
+  assert.is(done.ended, undefined);
 });
 
 test.run();

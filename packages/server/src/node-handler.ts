@@ -135,7 +135,7 @@ export function createConnectHandler(
       return;
     }
     tracker.add(call);
-    void answerStream(router, call);
+    answerStream(router, call);
   };
 
   /** Why the adapter itself refuses a call on a stream, if it does. */
@@ -183,21 +183,28 @@ async function answerNode(router: Router, call: NodeCall, tracker: CallTracker):
   writeResponse(call, response);
 }
 
-/** Runs the router on a stream's call and writes its answer; never rejects. */
-async function answerStream(router: Router, call: StreamCall): Promise<void> {
-  let response: ServerResponse;
+/**
+ * Runs the router on a stream's call and writes its answer; never throws.
+ * Not an async function: its frame would stay allocated until the router
+ * answers, which a streaming call does only once its first message is ready.
+ */
+function answerStream(router: Router, call: StreamCall): void {
+  let answer: Promise<ServerResponse>;
   try {
-    response = await router.handle(call);
+    // As it is when it is a promise already; a hand-made router may answer otherwise.
+    answer = Promise.resolve(router.handle(call));
   } catch (err) {
     // A hand-made router may throw or reject; it must not reach the server.
     tearDownStream(call, err);
     return;
   }
-  if (call.closed) {
-    discard(response);
-    return;
-  }
-  writeStreamResponse(call, response);
+  answer.then(
+    (response) => {
+      if (call.closed) discard(response);
+      else writeStreamResponse(call, response);
+    },
+    (err: unknown) => tearDownStream(call, err),
+  );
 }
 
 function streamHasVerifiedClientCert(stream: ServerHttp2Stream): boolean {

@@ -53,7 +53,7 @@ export function writeStreamResponse(call: StreamCall, response: ServerResponse):
     tearDownStream(call, err);
     return;
   }
-  void pipeBody(call, body);
+  pipeBody(call, body);
 }
 
 function endAfterWrite(stream: ServerHttp2Stream): void {
@@ -91,17 +91,65 @@ function settleUnread(stream: ServerHttp2Stream): void {
   if (!stream.readableEnded) resetUnreadAfterAnswer(stream);
 }
 
-async function pipeBody(call: StreamCall, body: AsyncIterable<Uint8Array>): Promise<void> {
+/**
+ * Writes a streaming body chunk by chunk, with backpressure; ends the stream
+ * after the last. Promise callbacks rather than an async function's loop: an
+ * open stream waits here for as long as its producer has nothing to send,
+ * and a suspended async function keeps its whole frame meanwhile.
+ */
+function pipeBody(call: StreamCall, body: AsyncIterable<Uint8Array>): void {
+  let it: AsyncIterator<Uint8Array>;
+  try {
+    it = body[Symbol.asyncIterator]();
+  } catch (err) {
+    tearDownStream(call, err);
+    return;
+  }
+  pumpBody(call, it);
+}
+
+/** Asks the body for its next chunk, which {@link writeChunk} then writes. */
+function pumpBody(call: StreamCall, it: AsyncIterator<Uint8Array>): void {
+  let next: Promise<IteratorResult<Uint8Array>>;
+  try {
+    next = it.next();
+  } catch (err) {
+    tearDownStream(call, err);
+    return;
+  }
+  next.then(
+    (result) => writeChunk(call, it, result),
+    (err: unknown) => tearDownStream(call, err),
+  );
+}
+
+function writeChunk(
+  call: StreamCall,
+  it: AsyncIterator<Uint8Array>,
+  result: IteratorResult<Uint8Array>,
+): void {
   const stream = call.stream;
   try {
-    for await (const chunk of body) {
-      // The client went away: leaving the loop calls the iterator's return(),
-      // which stops whatever produces the body.
-      if (call.closed) return;
-      if (!stream.write(chunk) && !call.closed) await drained(stream);
+    if (result.done) {
+      if (!call.closed) stream.end();
+      return;
     }
-    if (call.closed) return;
-    stream.end();
+    // The client went away: return() stops whatever produces the body.
+    if (call.closed) {
+      stopBody(call, it);
+      return;
+    }
+    if (stream.write(result.value) || call.closed) pumpBody(call, it);
+    else drained(stream).then(() => pumpBody(call, it));
+  } catch (err) {
+    tearDownStream(call, err);
+  }
+}
+
+/** Returns a body nobody will read any more; its producer's failure to stop changes nothing. */
+function stopBody(call: StreamCall, it: AsyncIterator<Uint8Array>): void {
+  try {
+    it.return?.()?.then(undefined, (err: unknown) => tearDownStream(call, err));
   } catch (err) {
     tearDownStream(call, err);
   }

@@ -336,4 +336,23 @@ test("LazyAbort: no controller until read; aborting first gives a signal born ab
   assert.is(signal.reason, "gone");
 });
 
+test("LazyAbort.watchAbort: the watcher is told once, before the signal, and not once removed", () => {
+  const order: string[] = [];
+  const watcher = { requestAborted: (reason: unknown) => order.push(`watcher:${reason}`) };
+  const call = new LazyAbort();
+  assert.ok(call.watchAbort(watcher));
+  call.signal.addEventListener("abort", () => order.push("signal"));
+  call.abort("gone");
+  call.abort("again");
+  assert.equal(order, ["watcher:gone", "signal"]);
+  // Aborted already: no watcher is kept.
+  assert.not.ok(call.watchAbort(watcher));
+
+  const removed = new LazyAbort();
+  removed.watchAbort(watcher);
+  assert.ok(removed.watchAbort(undefined));
+  removed.abort("late");
+  assert.equal(order, ["watcher:gone", "signal"]);
+});
+
 test.run();

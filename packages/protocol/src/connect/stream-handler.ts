@@ -1,5 +1,4 @@
-import type { Message } from "@bufbuild/protobuf";
-import type { CallSignal } from "../call-signal.js";
+import { create, type Message } from "@bufbuild/protobuf";
 import type { CodecName } from "../client-types.js";
 import { Code } from "../code.js";
 import type { Compression } from "../compression.js";
@@ -15,67 +14,68 @@ import {
   FLAG_COMPRESSED,
   FLAG_END_STREAM,
   readEnvelopes,
+  singleEnvelope,
 } from "../envelope.js";
-import { withContext } from "../handler-context.js";
-import type { HandlerContext } from "../handler-types.js";
-import { AbortRace, raceAbort } from "../abort-race.js";
+import { callStreaming, callUnary, directImplementation } from "../handler-call.js";
+import {
+  type CallContext,
+  responseHeadersOf,
+  responseTrailersOf,
+  withContext,
+} from "../handler-context.js";
+import type { HandlerSignal } from "../handler-signal.js";
 import type { ServerRequest, ServerResponse } from "../http.js";
-import type { StreamResponse, UnaryResponse } from "../interceptor.js";
 import { Metadata } from "../metadata.js";
 import type { HandlerMethodConfig } from "../protocol.js";
+import type { Serializer } from "../serialization.js";
+import {
+  closeIterator,
+  StreamBody,
+  type StreamBodyShape,
+  type StreamSource,
+} from "../stream-body.js";
 import { encodeEndStream } from "./end-stream.js";
+import { StartFailure, startCall } from "./handler-start.js";
 import {
   headerStreamAcceptEncoding,
   headerStreamEncoding,
   streamContentType,
 } from "./request-header.js";
 
-import { checkWriteLimit, StartFailure, startCall } from "./handler-start.js";
+/** What the Connect streams of one method share. */
+interface ConnectStreamShape extends StreamBodyShape {
+  readonly registry: HandlerMethodConfig["registry"];
+}
 
 /** Builds the handler of a streaming method. */
 export function createStreamHandler(
   config: HandlerMethodConfig,
 ): (req: ServerRequest, codec: CodecName) => Promise<ServerResponse> {
-  const { service, method, readMaxBytes, writeMaxBytes, compressMinBytes, registry } = config;
+  const { service, method, readMaxBytes } = config;
   const kind = method.methodKind;
   const acceptEncoding =
     config.compression.length > 0 ? config.compression.map((c) => c.name).join(", ") : undefined;
+  // A method without interceptors calls its implementation directly: no
+  // request and response objects, and no wrapper around what it yields.
+  const impl = directImplementation(config.call);
+  const shape: ConnectStreamShape = {
+    output: method.output,
+    writeMaxBytes: config.writeMaxBytes,
+    compressMinBytes: config.compressMinBytes,
+    registry: config.registry,
+  };
   return async (req, codec) => {
     const headers = new Metadata();
     headers.set("content-type", streamContentType(codec));
     if (acceptEncoding !== undefined) headers.set(headerStreamAcceptEncoding, acceptEncoding);
-    let context: HandlerContext | undefined;
-    let call: CallSignal | undefined;
+    let context: CallContext | undefined;
+    let call: HandlerSignal | undefined;
     let compression: Compression | undefined;
     const { input, output } = config.serializers(codec);
-    const frame = async (message: Message): Promise<Uint8Array> => {
-      const bytes = output.serialize(message);
-      checkWriteLimit(bytes.length, writeMaxBytes);
-      if (compression !== undefined && bytes.length >= compressMinBytes) {
-        return encodeEnvelope(FLAG_COMPRESSED, await compressMessage(compression, bytes));
-      }
-      return encodeEnvelope(0, bytes);
-    };
-    const endFrame = async (
-      trailers: Metadata,
-      error: ConnectError | undefined,
-    ): Promise<Uint8Array> => {
-      const bytes = encodeEndStream(trailers, error, registry);
-      if (compression !== undefined && bytes.length >= compressMinBytes) {
-        try {
-          return encodeEnvelope(
-            FLAG_COMPRESSED | FLAG_END_STREAM,
-            await compressMessage(compression, bytes),
-          );
-        } catch {
-          // Fall through: the end of the stream must go out whatever happens.
-        }
-      }
-      return encodeEnvelope(FLAG_END_STREAM, bytes);
-    };
     let first: Message | undefined;
-    let rest: AsyncIterator<Message> | undefined;
-    let response: UnaryResponse | StreamResponse;
+    let rest: AsyncIterator<unknown> | undefined;
+    let header: Metadata | undefined;
+    let trailer: Metadata | undefined;
     try {
       const start = startCall(req, config, undefined);
       context = start.context;
@@ -87,51 +87,60 @@ export function createStreamHandler(
       );
       compression = negotiated.response;
       const requestCompression = negotiated.request;
-      const signal = call.signal;
       let message: Message | AsyncIterable<Message>;
       if (kind === "server_streaming") {
-        message = await readSingle(req, readMaxBytes, requestCompression, input.parse, signal);
+        message = await readSingle(req, readMaxBytes, requestCompression, input.parse, call);
       } else {
         message = readRequests(req, readMaxBytes, requestCompression, input.parse);
       }
-      response = await raceAbort(
-        config.call(
-          withContext(
-            kind === "server_streaming"
-              ? {
-                  stream: false,
-                  side: "server",
-                  service,
-                  method,
-                  url: req.path,
-                  header: req.headers,
-                  signal,
-                  timeoutMs: start.timeoutMs,
-                  message: message as Message,
-                }
-              : {
-                  stream: true,
-                  side: "server",
-                  service,
-                  method,
-                  url: req.path,
-                  header: req.headers,
-                  signal,
-                  timeoutMs: start.timeoutMs,
-                  message: message as AsyncIterable<Message>,
-                },
-            start.context,
-          ),
-        ),
-        signal,
-      );
-      if (response.stream) {
-        rest = response.message[Symbol.asyncIterator]();
-        const r = await raceAbort(rest.next(), signal);
-        if (!r.done) first = r.value;
+      if (impl !== undefined) {
+        if (kind === "client_streaming") {
+          const produced = callUnary(impl, method.output, message, context);
+          first = produced instanceof Promise ? await call.race(produced) : produced;
+        } else {
+          rest = callStreaming(impl, method.output, message, context);
+        }
       } else {
-        first = response.message;
+        const response = await call.race(
+          config.call(
+            withContext(
+              kind === "server_streaming"
+                ? {
+                    stream: false,
+                    side: "server",
+                    service,
+                    method,
+                    url: req.path,
+                    header: req.headers,
+                    signal: call.signal,
+                    timeoutMs: start.timeoutMs,
+                    message: message as Message,
+                  }
+                : {
+                    stream: true,
+                    side: "server",
+                    service,
+                    method,
+                    url: req.path,
+                    header: req.headers,
+                    signal: call.signal,
+                    timeoutMs: start.timeoutMs,
+                    message: message as AsyncIterable<Message>,
+                  },
+              context,
+            ),
+          ),
+        );
+        header = response.header;
+        trailer = response.trailer;
+        if (response.stream) rest = response.message[Symbol.asyncIterator]();
+        else first = response.message;
       }
+      if (rest !== undefined) {
+        const r = await call.race(rest.next());
+        if (!r.done) first = create(method.output, r.value as Message);
+      }
+      if (impl !== undefined) header = responseHeadersOf(context);
     } catch (thrown) {
       let e = thrown;
       if (e instanceof StartFailure) {
@@ -139,11 +148,13 @@ export function createStreamHandler(
         e = e.cause;
       }
       const err = ConnectError.from(e);
-      headers.merge(context?.responseHeaders ?? new Metadata());
+      const own = context === undefined ? undefined : responseHeadersOf(context);
+      if (own !== undefined) headers.merge(own);
       headers.set("content-type", streamContentType(codec));
       // The end-stream message may be compressed: the header must say with what.
       if (compression !== undefined) headers.set(headerStreamEncoding, compression.name);
-      const body = await endFrame(context?.responseTrailers ?? new Metadata(), err);
+      const trailers = context === undefined ? undefined : responseTrailersOf(context);
+      const body = await endFrame(shape, compression, trailers, err);
       closeIterator(rest);
       call?.cleanup();
       req.body.cancel();
@@ -151,80 +162,65 @@ export function createStreamHandler(
     }
     // The handler has produced its first message (or finished): headers are final now.
     // The protocol's own headers win over any an interceptor or handler set.
-    headers.merge(response.header);
+    if (header !== undefined) headers.merge(header);
     headers.set("content-type", streamContentType(codec));
     if (compression !== undefined) headers.set(headerStreamEncoding, compression.name);
-    const callSignal = call;
-    const trailer = response.trailer;
-    const race = new AbortRace(callSignal.signal);
-    const release = (finished: boolean) => {
-      race.dispose();
-      if (!finished) {
-        callSignal.abort(
-          new ConnectError("the client stopped reading the response", Code.Canceled),
-        );
-        closeIterator(rest);
-      }
-      callSignal.cleanup();
-      req.body.cancel();
+    const source: StreamSource = { first, rest, trailer, context };
+    return {
+      status: 200,
+      headers,
+      body: new ConnectStreamBody(shape, output, compression, call, req, source),
     };
-    async function* body(): AsyncGenerator<Uint8Array> {
-      let error: ConnectError | undefined;
-      let finished = false;
-      try {
-        try {
-          if (first !== undefined) yield await frame(first);
-          if (rest !== undefined) {
-            for (;;) {
-              const r = await race.race(rest.next());
-              if (r.done) break;
-              yield await frame(r.value);
-            }
-          }
-        } catch (e) {
-          error = ConnectError.from(e);
-        }
-        yield await endFrame(trailer, error);
-        finished = true;
-      } finally {
-        release(finished);
-      }
-    }
-    return { status: 200, headers, body: releasing(body(), () => release(false)) };
   };
 }
 
-/**
- * Wraps a generator so that returning it before its first `next` still
- * releases the call: a generator that never started skips its `finally`.
- */
-function releasing(
-  gen: AsyncGenerator<Uint8Array>,
-  release: () => void,
-): AsyncIterable<Uint8Array> {
-  let started = false;
-  const iterator: AsyncIterator<Uint8Array> = {
-    next() {
-      started = true;
-      return gen.next();
-    },
-    return(value?: unknown) {
-      if (!started) {
-        started = true;
-        release();
-      }
-      return gen.return(value as undefined);
-    },
-    throw(e?: unknown) {
-      if (!started) {
-        started = true;
-        release();
-      }
-      return gen.throw(e);
-    },
-  };
-  return { [Symbol.asyncIterator]: () => iterator };
+/** A Connect stream's body: its messages, then the end-stream message. */
+class ConnectStreamBody extends StreamBody {
+  readonly #shape: ConnectStreamShape;
+
+  constructor(
+    shape: ConnectStreamShape,
+    serializer: Serializer<Message>,
+    compression: Compression | undefined,
+    call: HandlerSignal,
+    req: ServerRequest,
+    source: StreamSource,
+  ) {
+    super(shape, serializer, compression, call, req, source);
+    this.#shape = shape;
+  }
+
+  protected end(
+    trailers: Metadata | undefined,
+    error: ConnectError | undefined,
+  ): Uint8Array | Promise<Uint8Array> {
+    return endFrame(this.#shape, this.compression, trailers, error);
+  }
 }
+
+/**
+ * The end-stream message of a call, compressed when it is worth it and
+ * compresses; without compression, at once.
+ */
+function endFrame(
+  shape: ConnectStreamShape,
+  compression: Compression | undefined,
+  trailers: Metadata | undefined,
+  error: ConnectError | undefined,
+): Uint8Array | Promise<Uint8Array> {
+  const bytes = encodeEndStream(trailers ?? noTrailers, error, shape.registry);
+  if (compression === undefined || bytes.length < shape.compressMinBytes) {
+    return encodeEnvelope(FLAG_END_STREAM, bytes);
+  }
+  return compressMessage(compression, bytes).then(
+    (compressed) => encodeEnvelope(FLAG_COMPRESSED | FLAG_END_STREAM, compressed),
+    // The end of the stream must go out whatever happens.
+    () => encodeEnvelope(FLAG_END_STREAM, bytes),
+  );
+}
+
+/** Read-only by use: the trailers of a call that set none. */
+const noTrailers = new Metadata();
 
 /** Reads the one request of a server-streaming call: exactly one envelope. */
 async function readSingle(
@@ -232,20 +228,26 @@ async function readSingle(
   readMaxBytes: number,
   compression: Compression | undefined,
   parse: (data: Uint8Array) => Message,
-  signal: AbortSignal,
+  call: HandlerSignal,
 ): Promise<Message> {
-  const bytes = await raceAbort(req.body.readAll(readMaxBytes + 5), signal);
-  const decoder = new EnvelopeDecoder(readMaxBytes);
-  const frames = decoder.push(bytes);
-  decoder.end();
-  if (frames.length !== 1) {
-    // Unimplemented, as gRPC answers a server-streaming call without exactly one request.
-    throw new ConnectError(
-      `protocol error: want exactly one request message, got ${frames.length}`,
-      Code.Unimplemented,
-    );
+  const bytes = await call.race(req.body.readAll(readMaxBytes + 5));
+  let one = singleEnvelope(bytes, readMaxBytes);
+  if (one === undefined) {
+    // Not one whole frame within the limit: the decoder says what is wrong.
+    const decoder = new EnvelopeDecoder(readMaxBytes);
+    const frames = decoder.push(bytes);
+    decoder.end();
+    if (frames.length !== 1) {
+      // Unimplemented, as gRPC answers a server-streaming call without exactly one request.
+      throw new ConnectError(
+        `protocol error: want exactly one request message, got ${frames.length}`,
+        Code.Unimplemented,
+      );
+    }
+    one = frames[0]!;
   }
-  return parse(await requestPayload(frames[0]!.flags, frames[0]!.data, compression, readMaxBytes));
+  const payload = requestPayload(one.flags, one.data, compression, readMaxBytes);
+  return parse(payload instanceof Uint8Array ? payload : await payload);
 }
 
 async function* readRequests(
@@ -259,12 +261,13 @@ async function* readRequests(
   }
 }
 
-async function requestPayload(
+/** The payload of a request frame; decompressed (later) if it is flagged so. */
+function requestPayload(
   flags: number,
   data: Uint8Array,
   compression: Compression | undefined,
   readMaxBytes: number,
-): Promise<Uint8Array> {
+): Uint8Array | Promise<Uint8Array> {
   if ((flags & FLAG_END_STREAM) !== 0) {
     throw new ConnectError("protocol error: end-stream flag in a request", Code.InvalidArgument);
   }
@@ -276,12 +279,4 @@ async function requestPayload(
     );
   }
   return decompressMessage(compression, data, readMaxBytes);
-}
-
-function closeIterator(it: AsyncIterator<unknown> | undefined): void {
-  if (it?.return === undefined) return;
-  // The implementation's own cleanup may fail; the call is over either way.
-  Promise.resolve()
-    .then(() => it.return?.())
-    .catch(() => {});
 }

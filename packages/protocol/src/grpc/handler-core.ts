@@ -1,4 +1,4 @@
-import type { Message } from "@bufbuild/protobuf";
+import { create, type Message } from "@bufbuild/protobuf";
 import { Code } from "../code.js";
 import type { Compression } from "../compression.js";
 import {
@@ -18,7 +18,7 @@ import {
 } from "../envelope.js";
 import { grpcWebContentTypeBase } from "../grpc-web/request-header.js";
 import { encodeTrailerBlock } from "../grpc-web/trailer-frame.js";
-import { callUnary, directImplementation } from "../handler-call.js";
+import { callStreaming, callUnary, directImplementation } from "../handler-call.js";
 import {
   CallContext,
   responseHeadersOf,
@@ -27,10 +27,15 @@ import {
 } from "../handler-context.js";
 import { HandlerSignal } from "../handler-signal.js";
 import type { ServerRequest, UniversalHandler } from "../http.js";
-import type { StreamResponse, UnaryResponse } from "../interceptor.js";
 import { Metadata } from "../metadata.js";
 import type { HandlerMethodConfig } from "../protocol.js";
 import type { Serializer } from "../serialization.js";
+import {
+  closeIterator,
+  StreamBody,
+  type StreamBodyShape,
+  type StreamSource,
+} from "../stream-body.js";
 import {
   grpcContentTypeBase,
   headerAcceptEncoding,
@@ -56,9 +61,12 @@ export function createGrpcHandler(config: HandlerMethodConfig, web: boolean): Un
   const base = web ? grpcWebContentTypeBase : grpcContentTypeBase;
   const acceptEncoding =
     config.compression.length > 0 ? config.compression.map((c) => c.name).join(",") : undefined;
-  // A unary method without interceptors calls its implementation directly:
-  // no request and response objects, no wait when it answers at once.
-  const impl = kind === "unary" ? directImplementation(config.call) : undefined;
+  // A method without interceptors calls its implementation directly: no
+  // request and response objects, no wait when a unary one answers at once,
+  // and no wrapper around what a streaming one yields.
+  const impl = directImplementation(config.call);
+  const unaryImpl = kind === "unary" ? impl : undefined;
+  const shape: StreamBodyShape = { output: method.output, writeMaxBytes, compressMinBytes };
   const protocol = web ? "grpc-web" : "grpc";
   return async (req) => {
     const type = parseGrpcContentType(req.headers.get("content-type"), web);
@@ -75,8 +83,7 @@ export function createGrpcHandler(config: HandlerMethodConfig, web: boolean): Un
     let compression: Compression | undefined;
     let first: Message | undefined;
     let single: Uint8Array | undefined;
-    let rest: AsyncIterator<Message> | undefined;
-    let response: UnaryResponse | StreamResponse | undefined;
+    let rest: AsyncIterator<unknown> | undefined;
     let header: Metadata | undefined;
     let trailer: Metadata | undefined;
     try {
@@ -112,12 +119,12 @@ export function createGrpcHandler(config: HandlerMethodConfig, web: boolean): Un
         req.headers.get(headerAcceptEncoding),
       );
       compression = negotiated.response;
-      if (impl !== undefined) {
+      if (unaryImpl !== undefined) {
         const message = await readOne(req, readMaxBytes, negotiated.request, input.parse, call);
         // A deadline that passed while the request was decompressed ends the call here.
         const ended = call.ended;
         if (ended !== undefined) throw ended;
-        const produced = callUnary(impl, method.output, message, context);
+        const produced = callUnary(unaryImpl, method.output, message, context);
         const answer = produced instanceof Promise ? await call.race(produced) : produced;
         const bytes = serializeResponse(output, answer, writeMaxBytes);
         single =
@@ -126,6 +133,22 @@ export function createGrpcHandler(config: HandlerMethodConfig, web: boolean): Un
             : encodeEnvelope(0, bytes);
         header = responseHeadersOf(context);
         trailer = responseTrailersOf(context);
+      } else if (impl !== undefined) {
+        const message = singleRequest
+          ? await readOne(req, readMaxBytes, negotiated.request, input.parse, call)
+          : readRequests(req, readMaxBytes, negotiated.request, input.parse);
+        if (kind === "client_streaming") {
+          const produced = callUnary(impl, method.output, message, context);
+          const answer = produced instanceof Promise ? await call.race(produced) : produced;
+          single = await frame(answer, output, writeMaxBytes, compression, compressMinBytes);
+          trailer = responseTrailersOf(context);
+        } else {
+          // The trailers are read from the context once the stream has ended.
+          rest = callStreaming(impl, method.output, message, context);
+          const r = await call.race(rest.next());
+          if (!r.done) first = create(method.output, r.value as Message);
+        }
+        header = responseHeadersOf(context);
       } else {
         const signal = call.signal;
         const common = {
@@ -137,7 +160,7 @@ export function createGrpcHandler(config: HandlerMethodConfig, web: boolean): Un
           signal,
           timeoutMs,
         } as const;
-        response = await call.race(
+        const response = await call.race(
           config.call(
             withContext(
               singleRequest
@@ -162,8 +185,9 @@ export function createGrpcHandler(config: HandlerMethodConfig, web: boolean): Un
           ),
         );
         if (response.stream) {
-          rest = response.message[Symbol.asyncIterator]();
-          const r = await call.race(rest.next());
+          const messages = response.message[Symbol.asyncIterator]();
+          rest = messages;
+          const r = await call.race(messages.next());
           if (!r.done) first = r.value;
         } else {
           // One response: the whole answer is known now, so it goes as bytes
@@ -219,55 +243,52 @@ export function createGrpcHandler(config: HandlerMethodConfig, web: boolean): Un
       setStatusTrailers(trailers, undefined);
       return { status: 200, headers, body: single, trailers };
     }
-    const callSignal = call;
-    const responseCompression = compression;
     const httpTrailers = web ? undefined : new Metadata();
-    async function* body(): AsyncGenerator<Uint8Array> {
-      let error: ConnectError | undefined;
-      let finished = false;
-      try {
-        try {
-          if (first !== undefined) {
-            yield await frame(first, output, writeMaxBytes, responseCompression, compressMinBytes);
-          }
-          if (rest !== undefined) {
-            for (;;) {
-              // One listener on the request's signal for the whole stream, not one per message.
-              const r = await callSignal.race(rest.next());
-              if (r.done) break;
-              yield await frame(
-                r.value,
-                output,
-                writeMaxBytes,
-                responseCompression,
-                compressMinBytes,
-              );
-            }
-          }
-        } catch (e) {
-          error = ConnectError.from(e);
-        }
-        const trailers = new Metadata(trailer);
-        setStatusTrailers(trailers, error);
-        if (httpTrailers === undefined) {
-          yield trailerFrame(trailers);
-        } else {
-          httpTrailers.merge(trailers);
-        }
-        finished = true;
-      } finally {
-        if (!finished) {
-          callSignal.abort(
-            new ConnectError("the client stopped reading the response", Code.Canceled),
-          );
-          closeIterator(rest);
-        }
-        callSignal.cleanup();
-        req.body.cancel();
-      }
-    }
-    return { status: 200, headers, body: body(), trailers: httpTrailers };
+    const source: StreamSource = { first, rest, trailer, context };
+    return {
+      status: 200,
+      headers,
+      body: new GrpcStreamBody(shape, output, compression, call, req, source, httpTrailers),
+      trailers: httpTrailers,
+    };
   };
+}
+
+/**
+ * A gRPC stream's body: its messages, then the status, in the HTTP trailers
+ * (gRPC) or in a last frame (gRPC-Web).
+ */
+class GrpcStreamBody extends StreamBody {
+  readonly #httpTrailers: Metadata | undefined;
+
+  /** @param httpTrailers where the status goes for gRPC; undefined for gRPC-Web. */
+  constructor(
+    shape: StreamBodyShape,
+    serializer: Serializer<Message>,
+    compression: Compression | undefined,
+    call: HandlerSignal,
+    req: ServerRequest,
+    source: StreamSource,
+    httpTrailers: Metadata | undefined,
+  ) {
+    super(shape, serializer, compression, call, req, source);
+    this.#httpTrailers = httpTrailers;
+  }
+
+  protected end(
+    trailers: Metadata | undefined,
+    error: ConnectError | undefined,
+  ): Uint8Array | undefined {
+    const httpTrailers = this.#httpTrailers;
+    if (httpTrailers === undefined) {
+      const all = new Metadata(trailers);
+      setStatusTrailers(all, error);
+      return trailerFrame(all);
+    }
+    if (trailers !== undefined) httpTrailers.merge(trailers);
+    setStatusTrailers(httpTrailers, error);
+    return undefined;
+  }
 }
 
 /** A response message as bytes, within the write limit. */
@@ -386,14 +407,6 @@ async function requestPayload(
     );
   }
   return decompressMessage(compression, env.data, readMaxBytes);
-}
-
-function closeIterator(it: AsyncIterator<unknown> | undefined): void {
-  if (it?.return === undefined) return;
-  // The implementation's own cleanup may fail; the call is over either way.
-  Promise.resolve()
-    .then(() => it.return?.())
-    .catch(() => {});
 }
 
 /** Tells the router which requests a gRPC flavour serves: POST with its content type. */
