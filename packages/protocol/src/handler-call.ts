@@ -1,8 +1,15 @@
-import { create, type DescMessage, type DescMethod, type Message } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  type Message,
+} from "@bufbuild/protobuf";
 import { Code } from "./code.js";
 import { ConnectError } from "./connect-error.js";
 import { contextOf, createHandlerContext } from "./handler-context.js";
 import type { HandlerContext } from "./handler-types.js";
+import type { ServerRequest } from "./http.js";
 import type { AnyFn, StreamRequest, UnaryRequest } from "./interceptor.js";
 
 /** An implementation of one method as the runtime calls it. */
@@ -128,4 +135,26 @@ function detachedContext(method: DescMethod, req: UnaryRequest | StreamRequest):
     signal: req.signal,
     timeoutMs: req.timeoutMs,
   });
+}
+
+/**
+ * What the request an interceptor chain sees on the server carries besides
+ * its message: the protocols spread it into a unary or a stream request.
+ */
+export function serverCallFields(
+  req: ServerRequest,
+  service: DescService,
+  method: DescMethod,
+  signal: AbortSignal,
+  timeoutMs: number | undefined,
+) {
+  return {
+    side: "server",
+    service,
+    method,
+    url: req.path,
+    header: req.headers,
+    signal,
+    timeoutMs,
+  } as const;
 }

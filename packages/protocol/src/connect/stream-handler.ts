@@ -16,7 +16,12 @@ import {
   readEnvelopes,
   singleEnvelope,
 } from "../envelope.js";
-import { callStreaming, callUnary, directImplementation } from "../handler-call.js";
+import {
+  callStreaming,
+  callUnary,
+  directImplementation,
+  serverCallFields,
+} from "../handler-call.js";
 import {
   type CallContext,
   responseHeadersOf,
@@ -101,32 +106,13 @@ export function createStreamHandler(
           rest = callStreaming(impl, method.output, message, context);
         }
       } else {
+        const fields = serverCallFields(req, service, method, call.signal, start.timeoutMs);
         const response = await call.race(
           config.call(
             withContext(
               kind === "server_streaming"
-                ? {
-                    stream: false,
-                    side: "server",
-                    service,
-                    method,
-                    url: req.path,
-                    header: req.headers,
-                    signal: call.signal,
-                    timeoutMs: start.timeoutMs,
-                    message: message as Message,
-                  }
-                : {
-                    stream: true,
-                    side: "server",
-                    service,
-                    method,
-                    url: req.path,
-                    header: req.headers,
-                    signal: call.signal,
-                    timeoutMs: start.timeoutMs,
-                    message: message as AsyncIterable<Message>,
-                  },
+                ? { ...fields, stream: false, message: message as Message }
+                : { ...fields, stream: true, message: message as AsyncIterable<Message> },
               context,
             ),
           ),

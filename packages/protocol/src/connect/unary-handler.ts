@@ -7,7 +7,7 @@ import {
   negotiateServerCompression,
 } from "../compression-negotiation.js";
 import { ConnectError } from "../connect-error.js";
-import { callUnary, directImplementation } from "../handler-call.js";
+import { callUnary, directImplementation, serverCallFields } from "../handler-call.js";
 import {
   type CallContext,
   responseHeadersOf,
@@ -105,14 +105,8 @@ export function createUnaryHandler(
           config.call(
             withContext(
               {
+                ...serverCallFields(req, service, method, call.signal, start.timeoutMs),
                 stream: false,
-                side: "server",
-                service,
-                method,
-                url: req.path,
-                header: req.headers,
-                signal: call.signal,
-                timeoutMs: start.timeoutMs,
                 message,
               },
               context,

@@ -18,7 +18,12 @@ import {
 } from "../envelope.js";
 import { grpcWebContentTypeBase } from "../grpc-web/request-header.js";
 import { encodeTrailerBlock } from "../grpc-web/trailer-frame.js";
-import { callStreaming, callUnary, directImplementation } from "../handler-call.js";
+import {
+  callStreaming,
+  callUnary,
+  directImplementation,
+  serverCallFields,
+} from "../handler-call.js";
 import {
   CallContext,
   responseHeadersOf,
@@ -151,15 +156,7 @@ export function createGrpcHandler(config: HandlerMethodConfig, web: boolean): Un
         header = responseHeadersOf(context);
       } else {
         const signal = call.signal;
-        const common = {
-          side: "server",
-          service,
-          method,
-          url: req.path,
-          header: req.headers,
-          signal,
-          timeoutMs,
-        } as const;
+        const common = serverCallFields(req, service, method, signal, timeoutMs);
         const response = await call.race(
           config.call(
             withContext(
