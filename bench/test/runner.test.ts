@@ -10,11 +10,14 @@ import type { Round } from "../src/child/load.js";
 import { encodePayload, makeData } from "../src/payload.js";
 import { PushQueue } from "../src/push-queue.js";
 import { startChild } from "../src/runner/child.js";
+import { benchConfig } from "../src/runner/config.js";
+import { ChildScope, type RunContext, workloadEntrant } from "../src/runner/context.js";
 import { checkEcho } from "../src/runner/echo-check.js";
 import { ensureLoadTools, h2load, wrk, wrkMillis } from "../src/runner/load-tools.js";
-import type { Row } from "../src/runner/report.js";
+import { Report, type Row } from "../src/runner/report.js";
 import { median, quantileSorted } from "../src/runner/stats.js";
 import { ratio, renderTable } from "../src/runner/table.js";
+import { takeTurns } from "../src/runner/turns.js";
 import { methodPath } from "../src/types.js";
 
 test("median and quantiles", () => {
@@ -53,6 +56,44 @@ test("the table shows ours ÷ peer and marks failures", () => {
   assert.match(table, "3.00x");
   assert.match(table, "0.60x");
   assert.match(table, "error");
+});
+
+test("paired rounds give the median of their ratios; unpaired ones the ratio of medians", () => {
+  const row = (ours: number[], bare: number[]): Row => ({
+    section: "server",
+    name: "x",
+    unit: "req/s",
+    higherIsBetter: true,
+    cells: {
+      ours: { value: median(ours), rounds: ours },
+      bare: { value: median(bare), rounds: bare },
+    },
+  });
+  // Round 2 ran during a burst that slowed both: the pairs say 0.5x each time.
+  assert.is(ratio(row([50, 10, 60], [100, 20, 120]), "bare"), 0.5);
+  // Medians alone would say 50 ÷ 20 here; the pairs say 0.5, 5 and 0.5.
+  assert.is(ratio(row([50, 100, 60], [100, 20, 120]), "bare"), 0.5);
+  assert.is(ratio(row([50, 60], [100, 20, 120]), "bare"), 55 / 100);
+});
+
+test("turns: every round runs each entrant once, starting one further along", async () => {
+  const order: string[] = [];
+  const entrant = (key: string, failAt?: number) => {
+    let n = 0;
+    return {
+      key,
+      async measure(): Promise<Round> {
+        order.push(key);
+        if (++n === failAt) throw new Error(`${key} broke`);
+        return { rate: n };
+      },
+    };
+  };
+  const results = await takeTurns([entrant("a"), entrant("b"), entrant("c", 2)], 3, () => {});
+  assert.equal(order, ["a", "b", "c", "b", "c", "a", "a", "b"]);
+  assert.equal(results.get("a"), [{ rate: 1 }, { rate: 2 }, { rate: 3 }]);
+  assert.equal(results.get("b"), [{ rate: 1 }, { rate: 2 }, { rate: 3 }]);
+  assert.instance(results.get("c"), Error);
 });
 
 test("the push queue hands values to a waiting reader, in order, then ends", async () => {
@@ -107,6 +148,45 @@ test("a child serves the bare server; h2load, wrk and the echo check run against
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
+  }
+});
+
+test("a case in turns: servers and load children of two stacks, bidi and unary rounds", async () => {
+  const ctx: RunContext = {
+    config: { ...benchConfig(true), warmupSeconds: 0.1, roundSeconds: 0.2 },
+    report: new Report(() => {}),
+    pin: { server: undefined, load: undefined },
+    scratch: tmpdir(),
+  };
+  const scope = new ChildScope(ctx);
+  try {
+    const entrants = [];
+    for (const stack of ["ours", "grpc-js"] as const) {
+      const { baseUrl } = await scope.server({ stack, httpVersion: "2" }, stack);
+      const client = { stack, httpVersion: "2", wire: "grpc", baseUrl };
+      entrants.push(
+        await workloadEntrant(ctx, scope, `${stack}/bidi`, stack, {
+          kind: "bidi",
+          client,
+          size: 1024,
+        }),
+        await workloadEntrant(ctx, scope, `${stack}/unary`, stack, {
+          kind: "unary",
+          client,
+          size: 100,
+          concurrency: 4,
+        }),
+      );
+    }
+    const results = await takeTurns(entrants, 2, () => {});
+    assert.is(results.size, 4);
+    for (const [key, rounds] of results) {
+      assert.ok(Array.isArray(rounds), `${key}: ${String(rounds)}`);
+      assert.is(rounds.length, 2);
+      for (const round of rounds) assert.ok(round.rate > 0 && round.count! > 0, key);
+    }
+  } finally {
+    await scope.close();
   }
 });
 

@@ -10,20 +10,34 @@ import type { BenchClient, BenchServer, ClientSpec, ServerSpec, Wire } from "../
 import { makeData, sameBytes } from "../payload.js";
 import { type HeldStreams, openHeldStreams } from "./hold-streams.js";
 import { serveIpc } from "./ipc.js";
-import { bidiLoad, type LoadTiming, serverStreamLoad, unaryLoad } from "./load.js";
+import { bidiWorkload, serverStreamWorkload, unaryWorkload, type Workload } from "./load.js";
 
 let server: BenchServer | undefined;
 const held = new HeldAnswers();
 let heldStreams: HeldStreams | undefined;
 let client: BenchClient | undefined;
 let calls: Promise<Uint8Array>[] = [];
+let workload: { load: Workload; client: BenchClient } | undefined;
 
-async function withClient<T>(spec: ClientSpec, run: (client: BenchClient) => Promise<T>) {
-  const c = await createBenchClient(spec);
-  try {
-    return await run(c);
-  } finally {
-    await c.close();
+/** What `startWorkload` is asked for: the load and the client that makes it. */
+interface WorkloadSpec {
+  readonly kind: "unary" | "serverStream" | "bidi";
+  readonly client: ClientSpec;
+  readonly size: number;
+  /** Unary calls in flight. */
+  readonly concurrency?: number;
+  /** Messages per server stream. */
+  readonly count?: number;
+}
+
+function makeWorkload(c: BenchClient, spec: WorkloadSpec): Promise<Workload> {
+  switch (spec.kind) {
+    case "unary":
+      return unaryWorkload(c, spec.size, spec.concurrency ?? 1);
+    case "serverStream":
+      return serverStreamWorkload(c, spec.count ?? 1, spec.size);
+    case "bidi":
+      return bidiWorkload(c, spec.size);
   }
 }
 
@@ -60,14 +74,30 @@ serveIpc({
   async memory() {
     return settledMemory();
   },
-  async unaryLoad(arg: { client: ClientSpec; size: number; concurrency: number } & LoadTiming) {
-    return withClient(arg.client, (c) => unaryLoad(c, arg.size, arg.concurrency, arg));
+  async startWorkload(spec: WorkloadSpec) {
+    if (workload !== undefined) throw new Error("a workload is already running");
+    const c = await createBenchClient(spec.client);
+    try {
+      workload = { load: await makeWorkload(c, spec), client: c };
+    } catch (error) {
+      await c.close();
+      throw error;
+    }
+    return null;
   },
-  async serverStreamLoad(arg: { client: ClientSpec; count: number; size: number } & LoadTiming) {
-    return withClient(arg.client, (c) => serverStreamLoad(c, arg.count, arg.size, arg));
+  async measure(arg: { ms: number }) {
+    if (workload === undefined) throw new Error("no workload");
+    return workload.load.measure(arg.ms);
   },
-  async bidiLoad(arg: { client: ClientSpec; size: number } & LoadTiming) {
-    return withClient(arg.client, (c) => bidiLoad(c, arg.size, arg));
+  async stopWorkload() {
+    const w = workload;
+    workload = undefined;
+    try {
+      await w?.load.close();
+    } finally {
+      await w?.client.close();
+    }
+    return null;
   },
   async openStreams(arg: { baseUrl: string; wire: Wire; count: number }) {
     heldStreams = await openHeldStreams(arg.baseUrl, arg.wire, arg.count);

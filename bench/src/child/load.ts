@@ -2,13 +2,6 @@ import { performance } from "node:perf_hooks";
 import { makeData, sameBytes } from "../payload.js";
 import type { BenchClient } from "../types.js";
 
-/** Timing of a load run: a warm-up, then rounds measured one by one. */
-export interface LoadTiming {
-  readonly warmupMs: number;
-  readonly roundMs: number;
-  readonly rounds: number;
-}
-
 /** One measured round: a rate (per second) and, for calls, latency percentiles in ms. */
 export interface Round {
   readonly rate: number;
@@ -38,20 +31,31 @@ export function quantile(sorted: readonly number[], q: number): number {
 }
 
 /**
- * Unary calls with `concurrency` in flight, for the warm-up and each round.
- * The first response is checked byte by byte, so a stack that answers
- * wrongly fails instead of posting a figure.
+ * A load started in a child and measured a round at a time, so the runner
+ * can take turns between stacks: each round of one stack sits between rounds
+ * of the others, and a burst of noise on the machine lands on all of them.
  */
-export async function unaryLoad(
+export interface Workload {
+  /** Runs the load for `ms` milliseconds and reports the round. */
+  measure(ms: number): Promise<Round>;
+  /** Ends what the load holds open (a bidi stream). */
+  close(): Promise<void>;
+}
+
+/**
+ * Unary calls with `concurrency` in flight. The first response is checked
+ * byte by byte, so a stack that answers wrongly fails instead of posting a
+ * figure.
+ */
+export async function unaryWorkload(
   client: BenchClient,
   size: number,
   concurrency: number,
-  timing: LoadTiming,
-): Promise<Round[]> {
+): Promise<Workload> {
   const data = makeData(size);
   const first = await client.unary(data);
   if (!sameBytes(first, data)) throw new Error("unary echo does not match the request");
-  const run = async (ms: number): Promise<Round> => {
+  const measure = async (ms: number): Promise<Round> => {
     const latencies: number[] = [];
     const cpu0 = cpuNow();
     const start = performance.now();
@@ -75,19 +79,18 @@ export async function unaryLoad(
       cpuMicros: (cpuNow() - cpu0) / latencies.length,
     };
   };
-  return rounds(run, timing);
+  return { measure, close: async () => {} };
 }
 
 /** Server streams of `count` messages of `size` bytes, one after another: messages per second. */
-export async function serverStreamLoad(
+export async function serverStreamWorkload(
   client: BenchClient,
   count: number,
   size: number,
-  timing: LoadTiming,
-): Promise<Round[]> {
+): Promise<Workload> {
   const serverStream = client.serverStream?.bind(client);
   if (serverStream === undefined) throw new Error("this client has no server streams");
-  const run = async (ms: number): Promise<Round> => {
+  const measure = async (ms: number): Promise<Round> => {
     const cpu0 = cpuNow();
     const start = performance.now();
     const deadline = start + ms;
@@ -100,22 +103,18 @@ export async function serverStreamLoad(
     const rate = (messages * 1000) / (performance.now() - start);
     return { rate, count: messages, cpuMicros: (cpuNow() - cpu0) / messages };
   };
-  return rounds(run, timing);
+  return { measure, close: async () => {} };
 }
 
-/** Ping-pong on one bidi stream: round trips per second. */
-export async function bidiLoad(
-  client: BenchClient,
-  size: number,
-  timing: LoadTiming,
-): Promise<Round[]> {
+/** Ping-pong on one bidi stream, kept open between rounds: round trips per second. */
+export async function bidiWorkload(client: BenchClient, size: number): Promise<Workload> {
   const open = client.bidi?.bind(client);
   if (open === undefined) throw new Error("this client has no bidi streams");
   const session = open();
   const data = makeData(size);
   const echo = await session.ping(data);
   if (!sameBytes(echo, data)) throw new Error("bidi echo does not match the request");
-  const run = async (ms: number): Promise<Round> => {
+  const measure = async (ms: number): Promise<Round> => {
     const cpu0 = cpuNow();
     const start = performance.now();
     const deadline = start + ms;
@@ -127,16 +126,5 @@ export async function bidiLoad(
     const rate = (trips * 1000) / (performance.now() - start);
     return { rate, count: trips, cpuMicros: (cpuNow() - cpu0) / trips };
   };
-  try {
-    return await rounds(run, timing);
-  } finally {
-    await session.close();
-  }
-}
-
-async function rounds(run: (ms: number) => Promise<Round>, timing: LoadTiming): Promise<Round[]> {
-  if (timing.warmupMs > 0) await run(timing.warmupMs);
-  const out: Round[] = [];
-  for (let i = 0; i < timing.rounds; i++) out.push(await run(timing.roundMs));
-  return out;
+  return { measure, close: () => session.close() };
 }

@@ -1,19 +1,18 @@
-import type { Round } from "../child/load.js";
 import { SMALL_BYTES } from "../payload.js";
-import { supports } from "../stacks/index.js";
-import type { HttpVersion, StackName, Wire } from "../types.js";
+import { type HttpVersion, STACKS, type StackName, type Wire } from "../types.js";
 import {
   attempt,
+  ChildScope,
   type Figures,
   figures,
   noted,
   type RunContext,
-  wants,
-  withLoadChild,
   withServer,
+  workloadEntrant,
 } from "./context.js";
 import type { Cell } from "./report.js";
-import { caseName } from "./server-unary.js";
+import { caseName, entriesOf } from "./server-unary.js";
+import { type Entrant, takeTurns } from "./turns.js";
 
 interface Case {
   readonly httpVersion: HttpVersion;
@@ -30,11 +29,11 @@ const CASES: readonly Case[] = [
   { httpVersion: "2", wire: "grpc", concurrency: 64 },
 ];
 
-const STACKS: readonly StackName[] = ["ours", "connect-es", "grpc-js", "bare"];
-
 /**
  * Client side, unary: every client calls the same server, the bare one (the
- * fastest there is), with 1 and 64 calls in flight; calls per second.
+ * fastest there is), with 1 and 64 calls in flight; calls per second. The
+ * clients of a case run side by side, each in its own process, and take
+ * turns, a round each.
  */
 export async function clientUnary(ctx: RunContext): Promise<void> {
   const results = new Map<string, Figures>();
@@ -44,25 +43,27 @@ export async function clientUnary(ctx: RunContext): Promise<void> {
     const server = await attempt(() =>
       withServer(ctx, { stack: "bare", httpVersion }, `bare-h${httpVersion}`, async (baseUrl) => {
         for (const c of cases) {
-          for (const stack of STACKS) {
-            if (!wants(ctx, stack) || !supports(stack, c.httpVersion, c.wire)) continue;
-            ctx.report.log(
-              `client unary: ${caseName(c.httpVersion, c.wire)} x${c.concurrency} on ${stack}`,
-            );
-            const label = `unary-${stack}-h${c.httpVersion}-${c.wire}-x${c.concurrency}`;
-            const rounds = await attempt(() =>
-              withLoadChild(ctx, label, (child) =>
-                child.call<Round[]>("unaryLoad", {
-                  client: { stack, httpVersion, wire: c.wire, baseUrl },
+          ctx.report.log(`client unary: ${caseName(c.httpVersion, c.wire)} x${c.concurrency}`);
+          const scope = new ChildScope(ctx);
+          try {
+            const entrants: Entrant[] = [];
+            for (const { stack, wire } of entriesOf(ctx, httpVersion, c.wire)) {
+              const label = `unary-${stack}-h${c.httpVersion}-${wire}-x${c.concurrency}`;
+              const entrant = await attempt(() =>
+                workloadEntrant(ctx, scope, key(c, stack), label, {
+                  kind: "unary",
+                  client: { stack, httpVersion, wire, baseUrl },
                   size: SMALL_BYTES,
                   concurrency: c.concurrency,
-                  warmupMs: ctx.config.warmupSeconds * 1000,
-                  roundMs: ctx.config.roundSeconds * 1000,
-                  rounds: ctx.config.rounds,
                 }),
-              ),
-            );
-            results.set(key(c, stack), figures(rounds));
+              );
+              if (entrant instanceof Error) results.set(key(c, stack), figures(entrant));
+              else entrants.push(entrant);
+            }
+            const measured = await takeTurns(entrants, ctx.config.rounds, ctx.report.log);
+            for (const [k, rounds] of measured) results.set(k, figures(rounds));
+          } finally {
+            await scope.close();
           }
         }
       }),
@@ -74,13 +75,11 @@ export async function clientUnary(ctx: RunContext): Promise<void> {
     const cellsOf = (pick: (f: Figures) => Cell) => {
       const cells: Partial<Record<StackName, Cell>> = {};
       for (const stack of STACKS) {
-        let f = results.get(key(c, stack));
-        let cell = f === undefined ? undefined : pick(f);
-        if (f === undefined && stack === "grpc-js" && c.httpVersion === "2") {
-          f = results.get(key({ ...c, wire: "grpc" }, stack));
-          cell = noted(f === undefined ? undefined : pick(f), "gRPC");
-        }
-        if (cell !== undefined) cells[stack] = cell;
+        const f = results.get(key(c, stack));
+        const cell = f === undefined ? undefined : pick(f);
+        // grpc-js ran gRPC in a Connect case (see entriesOf).
+        const borrowed = stack === "grpc-js" && c.wire === "connect";
+        if (cell !== undefined) cells[stack] = borrowed ? noted(cell, "gRPC")! : cell;
       }
       return cells;
     };

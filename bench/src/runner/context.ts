@@ -5,6 +5,7 @@ import { type Pinning, startChild } from "./child.js";
 import type { BenchConfig } from "./config.js";
 import type { Cell, Report } from "./report.js";
 import { median } from "./stats.js";
+import type { Entrant } from "./turns.js";
 
 /** What every section gets. */
 export interface RunContext {
@@ -95,4 +96,72 @@ export async function attempt<T>(fn: () => Promise<T>): Promise<T | Error> {
 /** Adds a note to a cell. */
 export function noted(cell: Cell | undefined, note: string): Cell | undefined {
   return cell === undefined ? undefined : { ...cell, note };
+}
+
+/**
+ * The children of one case measured in turns: every stack's server and load
+ * generator stay up for the whole case, and all stop together at its end.
+ */
+export class ChildScope {
+  readonly #ctx: RunContext;
+  readonly #cleanups: (() => Promise<unknown>)[] = [];
+
+  constructor(ctx: RunContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Starts a server child on the server core; resolves with its base URL. */
+  async server(spec: ServerSpec, label: string): Promise<{ baseUrl: string; server: ChildHandle }> {
+    const server = startChild({
+      cpu: this.#ctx.pin.server,
+      cpuProfileDir: this.#ctx.config.cpuProfileDir,
+      label: `server-${label}`,
+    });
+    this.#cleanups.push(async () => {
+      await server.call("close", null, 10_000).catch(() => {});
+      await server.stop();
+    });
+    const { port } = await server.call<{ port: number }>("serve", spec, 30_000);
+    return { baseUrl: `http://127.0.0.1:${port}`, server };
+  }
+
+  /** Starts a load child on the load core. */
+  loadChild(label: string): ChildHandle {
+    const child = startChild({
+      cpu: this.#ctx.pin.load,
+      cpuProfileDir: this.#ctx.config.cpuProfileDir,
+      label: `client-${label}`,
+    });
+    this.#cleanups.push(async () => {
+      await child.call("stopWorkload", null, 10_000).catch(() => {});
+      await child.stop();
+    });
+    return child;
+  }
+
+  /** Stops every child, load generators first, so no server sees a client vanish mid-call. */
+  async close(): Promise<void> {
+    const cleanups = this.#cleanups.splice(0).reverse();
+    for (const cleanup of cleanups) await cleanup();
+  }
+}
+
+/**
+ * Starts a workload in a fresh load child, warms it up, and returns it as an
+ * entrant whose rounds `takeTurns` can measure.
+ */
+export async function workloadEntrant(
+  ctx: RunContext,
+  scope: ChildScope,
+  key: string,
+  label: string,
+  spec: unknown,
+): Promise<Entrant> {
+  const child = scope.loadChild(label);
+  await child.call("startWorkload", spec);
+  if (ctx.config.warmupSeconds > 0) {
+    await child.call<Round>("measure", { ms: ctx.config.warmupSeconds * 1000 });
+  }
+  const ms = ctx.config.roundSeconds * 1000;
+  return { key, measure: () => child.call<Round>("measure", { ms }) };
 }

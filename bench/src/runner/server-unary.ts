@@ -2,20 +2,20 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { encodePayload, envelope, LARGE_BYTES, makeData, SMALL_BYTES } from "../payload.js";
 import { supports } from "../stacks/index.js";
-import { type HttpVersion, methodPath, type StackName, type Wire } from "../types.js";
+import { type HttpVersion, methodPath, STACKS, type StackName, type Wire } from "../types.js";
 import {
   attempt,
+  ChildScope,
   type Figures,
   figures,
   noted,
   type RunContext,
   wants,
-  withServer,
 } from "./context.js";
 import { checkEcho } from "./echo-check.js";
 import { h2load, wrk } from "./load-tools.js";
 import type { Cell } from "./report.js";
-import type { Round } from "../child/load.js";
+import { type Entrant, takeTurns } from "./turns.js";
 
 /** A server-side unary case: protocol, HTTP version and message size. */
 interface Case {
@@ -33,8 +33,6 @@ const CASES: readonly Case[] = [
   { httpVersion: "1.1", wire: "connect", size: LARGE_BYTES },
 ];
 
-const STACKS: readonly StackName[] = ["ours", "connect-es", "grpc-js", "bare"];
-
 /** Human name of a case, e.g. "h2c Connect 100 B". */
 export function caseName(httpVersion: HttpVersion, wire: Wire, size?: number): string {
   const proto = wire === "grpc" ? "gRPC" : "Connect";
@@ -43,58 +41,105 @@ export function caseName(httpVersion: HttpVersion, wire: Wire, size?: number): s
   return `${http} ${proto}${bytes}`;
 }
 
+/** A request the load generator sends: its body file, the body and the headers. */
+interface Request {
+  readonly bodyFile: string;
+  readonly body: Uint8Array;
+  readonly headers: Record<string, string>;
+}
+
+function writeRequest(ctx: RunContext, wire: Wire, size: number): Request {
+  const message = encodePayload(makeData(size));
+  const body = wire === "grpc" ? envelope(message) : message;
+  const bodyFile = join(ctx.scratch, `unary-${wire}-${size}.bin`);
+  writeFileSync(bodyFile, body);
+  const headers: Record<string, string> =
+    wire === "grpc"
+      ? { "content-type": "application/grpc", te: "trailers" }
+      : { "content-type": "application/proto", "connect-protocol-version": "1" };
+  return { bodyFile, body, headers };
+}
+
+/**
+ * The stacks of a case and the protocol each speaks in it. grpc-js has no
+ * Connect: in an h2c Connect case it runs gRPC, the figure the targets set
+ * ours beside, in the same turns as ours.
+ */
+export function entriesOf(
+  ctx: RunContext,
+  httpVersion: HttpVersion,
+  wire: Wire,
+): { stack: StackName; wire: Wire }[] {
+  const out: { stack: StackName; wire: Wire }[] = [];
+  for (const stack of STACKS) {
+    if (!wants(ctx, stack)) continue;
+    if (supports(stack, httpVersion, wire)) out.push({ stack, wire });
+    else if (stack === "grpc-js" && httpVersion === "2") out.push({ stack, wire: "grpc" });
+  }
+  return out;
+}
+
 /**
  * Server side, unary: h2load (HTTP/2) or wrk (HTTP/1.1) sends the same
  * request to each stack's server; requests per second and p50/p99 latency.
+ * The servers of a case run side by side and take turns, a round each.
  */
 export async function serverUnary(ctx: RunContext): Promise<void> {
   const results = new Map<string, Figures>();
   const key = (c: Case, stack: StackName) => `${c.httpVersion}/${c.wire}/${c.size}/${stack}`;
   for (const c of CASES) {
-    const message = encodePayload(makeData(c.size));
-    const body = c.wire === "grpc" ? envelope(message) : message;
-    const bodyFile = join(ctx.scratch, `unary-${c.wire}-${c.size}.bin`);
-    writeFileSync(bodyFile, body);
-    const headers: Record<string, string> =
-      c.wire === "grpc"
-        ? { "content-type": "application/grpc", te: "trailers" }
-        : { "content-type": "application/proto", "connect-protocol-version": "1" };
+    const requests = {
+      connect: writeRequest(ctx, "connect", c.size),
+      grpc: writeRequest(ctx, "grpc", c.size),
+    };
     const large = c.size > 64 * 1024;
-    for (const stack of STACKS) {
-      if (!wants(ctx, stack) || !supports(stack, c.httpVersion, c.wire)) continue;
-      const label = `unary-${stack}-h${c.httpVersion}-${c.wire}-${c.size}`;
-      ctx.report.log(`server unary: ${caseName(c.httpVersion, c.wire, c.size)} on ${stack}`);
-      const rounds = await attempt(() =>
-        withServer(ctx, { stack, httpVersion: c.httpVersion }, label, async (baseUrl, server) => {
+    const tool = c.httpVersion === "2" ? h2load : wrk;
+    ctx.report.log(`server unary: ${caseName(c.httpVersion, c.wire, c.size)}`);
+    const scope = new ChildScope(ctx);
+    try {
+      const entrants: Entrant[] = [];
+      for (const { stack, wire } of entriesOf(ctx, c.httpVersion, c.wire)) {
+        const label = `unary-${stack}-h${c.httpVersion}-${wire}-${c.size}`;
+        const entrant = await attempt(async (): Promise<Entrant> => {
+          const { baseUrl, server } = await scope.server(
+            { stack, httpVersion: c.httpVersion },
+            label,
+          );
           const url = baseUrl + methodPath("Unary");
-          await checkEcho(url, c.httpVersion, c.wire, headers, body);
+          const request = requests[wire];
+          await checkEcho(url, c.httpVersion, wire, request.headers, request.body);
           const load = {
             url,
-            bodyFile,
-            headers,
+            bodyFile: request.bodyFile,
+            headers: request.headers,
             connections: c.httpVersion === "2" ? (large ? 2 : 8) : large ? 8 : 64,
             streams: large ? 4 : 16,
-            warmupSeconds: ctx.config.warmupSeconds,
+            warmupSeconds: 0,
             roundSeconds: ctx.config.roundSeconds,
-            rounds: ctx.config.rounds,
+            rounds: 1,
             cpu: ctx.pin.load,
             scratch: ctx.scratch,
           };
-          const tool = c.httpVersion === "2" ? h2load : wrk;
-          await tool({ ...load, rounds: 0 });
-          // Round by round, so the server's CPU time per request can be read around each.
-          const rounds: Round[] = [];
-          for (let i = 0; i < ctx.config.rounds; i++) {
-            const cpu0 = await server.call<number>("cpu");
-            const [round] = await tool({ ...load, warmupSeconds: 0, rounds: 1 });
-            const cpu1 = await server.call<number>("cpu");
-            const count = round!.count ?? 0;
-            rounds.push({ ...round!, cpuMicros: count > 0 ? (cpu1 - cpu0) / count : undefined });
-          }
-          return rounds;
-        }),
-      );
-      results.set(key(c, stack), figures(rounds));
+          await tool({ ...load, warmupSeconds: ctx.config.warmupSeconds, rounds: 0 });
+          return {
+            key: key(c, stack),
+            // The server's CPU time is read around each round, for its cost per request.
+            async measure() {
+              const cpu0 = await server.call<number>("cpu");
+              const [round] = await tool(load);
+              const cpu1 = await server.call<number>("cpu");
+              const count = round!.count ?? 0;
+              return { ...round!, cpuMicros: count > 0 ? (cpu1 - cpu0) / count : undefined };
+            },
+          };
+        });
+        if (entrant instanceof Error) results.set(key(c, stack), figures(entrant));
+        else entrants.push(entrant);
+      }
+      const measured = await takeTurns(entrants, ctx.config.rounds, ctx.report.log);
+      for (const [k, rounds] of measured) results.set(k, figures(rounds));
+    } finally {
+      await scope.close();
     }
   }
   for (const c of CASES) {
@@ -102,14 +147,11 @@ export async function serverUnary(ctx: RunContext): Promise<void> {
     const cellsOf = (pick: (f: Figures) => Cell): Partial<Record<StackName, Cell>> => {
       const cells: Partial<Record<StackName, Cell>> = {};
       for (const stack of STACKS) {
-        let f = results.get(key(c, stack));
-        let cell = f === undefined ? undefined : pick(f);
-        // grpc-js has no Connect: show its gRPC figure beside ours, which is what issue targets compare.
-        if (f === undefined && stack === "grpc-js" && c.httpVersion === "2") {
-          f = results.get(key({ ...c, wire: "grpc" }, stack));
-          cell = noted(f === undefined ? undefined : pick(f), "gRPC");
-        }
-        if (cell !== undefined) cells[stack] = cell;
+        const f = results.get(key(c, stack));
+        const cell = f === undefined ? undefined : pick(f);
+        // grpc-js ran gRPC in a Connect case (see entriesOf).
+        const borrowed = stack === "grpc-js" && c.wire === "connect";
+        if (cell !== undefined) cells[stack] = borrowed ? noted(cell, "gRPC")! : cell;
       }
       return cells;
     };

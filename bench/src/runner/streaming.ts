@@ -1,16 +1,16 @@
-import type { Round } from "../child/load.js";
 import { supports } from "../stacks/index.js";
 import type { StackName } from "../types.js";
 import {
   attempt,
+  ChildScope,
   figures,
   noted,
   type RunContext,
   wants,
-  withLoadChild,
-  withServer,
+  workloadEntrant,
 } from "./context.js";
 import type { Cell } from "./report.js";
+import { type Entrant, takeTurns } from "./turns.js";
 
 /** Bytes in each message of the streaming cases. */
 const MESSAGE_BYTES = 1024;
@@ -20,37 +20,43 @@ const STACKS: readonly StackName[] = ["ours", "connect-es", "grpc-js"];
 /**
  * Streaming over h2c, each stack's client against its own server: messages
  * per second of server streams of 1 KiB messages, and round trips per second
- * of ping-pong on one bidi stream.
+ * of ping-pong on one bidi stream. The pairs of a test run side by side and
+ * take turns, a round each.
  */
 export async function streaming(ctx: RunContext): Promise<void> {
   const tests = [
-    { kind: "serverStreamLoad", name: "server stream 1 KiB messages", unit: "msgs/s" },
-    { kind: "bidiLoad", name: "bidi ping-pong 1 KiB", unit: "round trips/s" },
+    { kind: "serverStream", name: "server stream 1 KiB messages", unit: "msgs/s" },
+    { kind: "bidi", name: "bidi ping-pong 1 KiB", unit: "round trips/s" },
   ] as const;
   for (const test of tests) {
     const measured = new Map<string, Cell>();
-    for (const stack of STACKS) {
-      if (!wants(ctx, stack)) continue;
-      for (const wire of ["connect", "grpc"] as const) {
-        if (!supports(stack, "2", wire)) continue;
-        const label = `${test.kind}-${stack}-${wire}`;
-        ctx.report.log(`streaming: ${test.name} over h2c ${wire} on ${stack}`);
-        const rounds = await attempt(() =>
-          withServer(ctx, { stack, httpVersion: "2" }, label, (baseUrl) =>
-            withLoadChild(ctx, label, (child) =>
-              child.call<Round[]>(test.kind, {
-                client: { stack, httpVersion: "2", wire, baseUrl },
-                count: ctx.config.streamMessages,
-                size: MESSAGE_BYTES,
-                warmupMs: ctx.config.warmupSeconds * 1000,
-                roundMs: ctx.config.roundSeconds * 1000,
-                rounds: ctx.config.rounds,
-              }),
-            ),
-          ),
-        );
-        measured.set(`${stack}/${wire}`, figures(rounds).rate);
+    ctx.report.log(`streaming: ${test.name} over h2c`);
+    const scope = new ChildScope(ctx);
+    try {
+      const entrants: Entrant[] = [];
+      for (const stack of STACKS) {
+        if (!wants(ctx, stack)) continue;
+        for (const wire of ["connect", "grpc"] as const) {
+          if (!supports(stack, "2", wire)) continue;
+          const label = `${test.kind}-${stack}-${wire}`;
+          const entrant = await attempt(async () => {
+            const { baseUrl } = await scope.server({ stack, httpVersion: "2" }, label);
+            return workloadEntrant(ctx, scope, `${stack}/${wire}`, label, {
+              kind: test.kind,
+              client: { stack, httpVersion: "2", wire, baseUrl },
+              count: ctx.config.streamMessages,
+              size: MESSAGE_BYTES,
+            });
+          });
+          if (entrant instanceof Error) measured.set(`${stack}/${wire}`, figures(entrant).rate);
+          else entrants.push(entrant);
+        }
       }
+      for (const [k, rounds] of await takeTurns(entrants, ctx.config.rounds, ctx.report.log)) {
+        measured.set(k, figures(rounds).rate);
+      }
+    } finally {
+      await scope.close();
     }
     for (const wire of ["connect", "grpc"] as const) {
       const cells: Partial<Record<StackName, Cell>> = {};

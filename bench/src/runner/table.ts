@@ -1,5 +1,6 @@
 import type { StackName } from "../types.js";
 import type { Cell, Row } from "./report.js";
+import { median } from "./stats.js";
 
 /** The peers ours is compared with, in column order. */
 export const PEERS: readonly StackName[] = ["connect-es", "grpc-js", "bare"];
@@ -21,12 +22,26 @@ function formatCell(cell: Cell | undefined): string {
   return cell.note === undefined ? figure : `${figure} (${cell.note})`;
 }
 
-/** ours ÷ peer, or undefined when either is missing. */
+/**
+ * ours ÷ peer, or undefined when either is missing. When both have the same
+ * number of rounds, measured in turns, it is the median of the ratios of
+ * round 1 to round 1, 2 to 2 and so on: rounds taken a few seconds apart
+ * share the machine's mood, so their ratio is steadier than that of two
+ * medians.
+ */
 export function ratio(row: Row, peer: StackName): number | undefined {
-  const ours = row.cells.ours?.value;
-  const theirs = row.cells[peer]?.value;
-  if (ours === undefined || theirs === undefined || theirs === 0) return undefined;
-  return ours / theirs;
+  const ours = row.cells.ours;
+  const theirs = row.cells[peer];
+  if (ours?.value === undefined || theirs?.value === undefined || theirs.value === 0) {
+    return undefined;
+  }
+  const a = ours.rounds;
+  const b = theirs.rounds;
+  if (a !== undefined && b !== undefined && a.length > 0 && a.length === b.length) {
+    const pairs = a.map((x, i) => x / b[i]!).filter((r) => Number.isFinite(r));
+    if (pairs.length === a.length) return median(pairs);
+  }
+  return ours.value / theirs.value;
 }
 
 function formatRatio(row: Row, peer: StackName): string {
