@@ -32,8 +32,10 @@ type Waiter = {
 const doneResult: IteratorResult<Uint8Array> = Object.freeze({ done: true, value: undefined });
 
 /**
- * A response body that the transport pushes chunks into and the reader pulls
- * from, either chunk by chunk (async iteration) or whole (`readAll`).
+ * A body that its source pushes chunks into and the reader pulls from,
+ * either chunk by chunk (async iteration) or whole (`readAll`): a response
+ * body on the client (the transport pushes), a request body on the server
+ * (the server adapter pushes).
  *
  * `readAll` is the unary fast path: it allocates no iterator and no promise
  * per chunk, and gives up (cancelling the stream) as soon as the limit is
@@ -161,7 +163,7 @@ export class PushBody implements HttpBody, AsyncIterator<Uint8Array> {
     }
     this.#buffered = 0;
     if (this.finished) return;
-    const error = new ConnectError("response body canceled", Code.Canceled);
+    const error = new ConnectError("body canceled", Code.Canceled);
     this.fail(error, true);
     this.#source.cancel(error);
   }
@@ -192,7 +194,7 @@ export class PushBody implements HttpBody, AsyncIterator<Uint8Array> {
     if (this.#error !== undefined) return Promise.reject(this.#error);
     if (this.#ended) return Promise.resolve(doneResult);
     if (this.#waiter !== undefined) {
-      return Promise.reject(new ConnectError("concurrent read of a response body", Code.Internal));
+      return Promise.reject(new ConnectError("concurrent read of a body", Code.Internal));
     }
     return new Promise((resolve, reject) => {
       this.#waiter = { resolve, reject };
@@ -207,7 +209,7 @@ export class PushBody implements HttpBody, AsyncIterator<Uint8Array> {
 
   #overLimit(): void {
     const error = new ConnectError(
-      `response body larger than the limit of ${this.#limit} bytes`,
+      `body larger than the limit of ${this.#limit} bytes`,
       Code.ResourceExhausted,
     );
     this.fail(error, true);
@@ -233,5 +235,5 @@ export class PushBody implements HttpBody, AsyncIterator<Uint8Array> {
 const EMPTY = new Uint8Array(0);
 
 function alreadyRead(): ConnectError {
-  return new ConnectError("response body already read", Code.Internal);
+  return new ConnectError("body already read", Code.Internal);
 }

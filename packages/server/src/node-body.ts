@@ -1,6 +1,6 @@
 import type { Http2Stream } from "node:http2";
 import type { Readable } from "node:stream";
-import { Code, ConnectError, type HttpBody } from "@connect-ts/protocol";
+import { type BodySource, Code, ConnectError, type HttpBody, PushBody } from "@connect-ts/protocol";
 
 const kBody = Symbol("connect-ts body");
 
@@ -21,7 +21,7 @@ interface WholeRead {
  * `http2.Http2ServerRequest`). Nothing is read until the router asks, so a
  * request the router refuses costs no buffering.
  */
-export class NodeBody implements HttpBody {
+export class NodeBody implements HttpBody, BodySource {
   readonly #stream: Readable;
   readonly #contentLength: number;
   readonly #h2: Http2Stream | undefined;
@@ -29,6 +29,8 @@ export class NodeBody implements HttpBody {
   #cancelled = false;
   /** The read of the whole body under way, until it settles. */
   #read: WholeRead | undefined = undefined;
+  /** The chunks, when the body is iterated: the stream's events push them in. */
+  #chunks: PushBody | undefined = undefined;
   readonly #closeReported: boolean;
 
   /**
@@ -79,28 +81,37 @@ export class NodeBody implements HttpBody {
     if (stream.destroyed) return Promise.reject(gone());
     return new Promise<Uint8Array>((resolve, reject) => {
       this.#read = { resolve, reject, maxBytes, chunks: [], total: 0 };
-      // The listeners are shared by every body and find it through the
-      // stream. They stay on after the read settles: removing four
-      // listeners costs more than the stream that carries them, which is
-      // about to end, and a settled read ignores whatever they see.
-      stream[kBody] = this;
-      stream.on("data", NodeBody.#onData);
-      stream.on("end", NodeBody.#onEnd);
-      if (this.#closeReported) return;
-      stream.on("error", NodeBody.#onError);
-      stream.on("close", NodeBody.#onClose);
+      this.#listen(stream);
     });
   }
 
   /** The stream closed: a read still under way ends with `canceled` (see the constructor's `closeReported`). */
   streamClosed(): void {
     if (this.#read !== undefined) this.#fail(gone());
+    this.#chunks?.fail(gone());
+  }
+
+  /** Listens for the events that feed a read, whole or chunk by chunk. */
+  #listen(stream: BodyStream): void {
+    // The listeners are shared by every body and find it through the
+    // stream. They stay on after the read settles: removing four listeners
+    // costs more than the stream that carries them, which is about to end,
+    // and a settled read ignores whatever they see.
+    stream[kBody] = this;
+    stream.on("data", NodeBody.#onData);
+    stream.on("end", NodeBody.#onEnd);
+    if (this.#closeReported) return;
+    stream.on("error", NodeBody.#onError);
+    stream.on("close", NodeBody.#onClose);
   }
 
   static readonly #onData = function onData(this: BodyStream, chunk: Buffer): void {
     const body = this[kBody]!;
     const read = body.#read;
-    if (read === undefined) return;
+    if (read === undefined) {
+      body.#chunks?.push(chunk);
+      return;
+    }
     read.total += chunk.length;
     if (read.total > read.maxBytes) {
       body.#fail(tooLarge(read.maxBytes));
@@ -113,7 +124,13 @@ export class NodeBody implements HttpBody {
   static readonly #onEnd = function onEnd(this: BodyStream): void {
     const body = this[kBody]!;
     const read = body.#read;
-    if (read === undefined) return;
+    if (read === undefined) {
+      const chunks = body.#chunks;
+      if (chunks === undefined) return;
+      if (body.#endedByClient()) chunks.end();
+      else chunks.fail(gone());
+      return;
+    }
     body.#read = undefined;
     const { chunks } = read;
     // A body shorter than its declared length did not end as its client
@@ -128,6 +145,7 @@ export class NodeBody implements HttpBody {
   static readonly #onError = function onError(this: BodyStream, err: unknown): void {
     const body = this[kBody]!;
     if (body.#read !== undefined) body.#fail(fromStreamError(err));
+    body.#chunks?.fail(fromStreamError(err));
   };
 
   // A stream destroyed without an error (an HTTP/2 stream reset) ends here.
@@ -135,6 +153,7 @@ export class NodeBody implements HttpBody {
     // Every stream closes; only one closing under a read still under way makes an error.
     const body = this[kBody]!;
     if (body.#read !== undefined) body.#fail(gone());
+    body.#chunks?.fail(gone());
   };
 
   #fail(error: ConnectError): void {
@@ -144,36 +163,32 @@ export class NodeBody implements HttpBody {
     read.reject(error);
   }
 
-  /** Yields the chunks as they arrive; a client that goes away ends it with `canceled`. */
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    if (this.#used) throw alreadyRead();
+  /**
+   * Yields the chunks as they arrive; a client that goes away ends it with
+   * `canceled`. The stream's events push the chunks into a buffer the reader
+   * pulls from, which pauses the stream while the reader is behind: one
+   * promise per chunk, where the stream's own async iterator and a generator
+   * around it took several.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    if (this.#used) return failing(alreadyRead());
     this.#used = true;
-    if (this.#stream.destroyed) throw gone();
-    // destroyOnReturn: false, because stopping early must not destroy the
-    // request: over HTTP/1.1 that would close the socket the answer goes out on.
-    const it = this.#stream.iterator({ destroyOnReturn: false });
-    try {
-      for (;;) {
-        let result: IteratorResult<Buffer>;
-        try {
-          result = await it.next();
-        } catch (err) {
-          throw fromStreamError(err);
-        }
-        if (result.done) {
-          if (!this.#endedByClient()) throw gone();
-          return;
-        }
-        yield result.value;
-      }
-    } finally {
-      // Release the stream's iterator before discarding the rest: its
-      // 'readable' listener would keep the stream paused, so the client's
-      // unread data would hold the HTTP/2 stream window (or the HTTP/1.1
-      // socket) and the client would stall.
-      await it.return?.();
-      if (!this.#stream.readableEnded) this.cancel();
-    }
+    const stream = this.#stream as BodyStream;
+    if (stream.destroyed) return failing(gone());
+    const chunks = new PushBody(this);
+    this.#chunks = chunks;
+    this.#listen(stream);
+    return chunks[Symbol.asyncIterator]();
+  }
+
+  /** The reader is behind: stop the stream's flow (see {@link BodySource}). */
+  pause(): void {
+    this.#stream.pause();
+  }
+
+  /** The reader caught up. */
+  resume(): void {
+    this.#stream.resume();
   }
 
   /** Stops reading and discards the rest (see {@link NodeBody.abandoned}). */
@@ -181,11 +196,18 @@ export class NodeBody implements HttpBody {
     if (this.#cancelled) return;
     this.#cancelled = true;
     this.#used = true;
+    // A reader waiting for chunks learns of it (and calls back here, which returns above).
+    this.#chunks?.cancel();
     // Discard what is left rather than destroying the stream: the response
     // still has to go out. The adapter closes the connection (HTTP/1.1) or
     // resets the stream (HTTP/2) after the answer if the client keeps sending.
     if (!this.#stream.readableEnded && !this.#stream.destroyed) this.#stream.resume();
   }
+}
+
+/** An iterator whose first read fails with `error`. */
+function failing(error: ConnectError): AsyncIterator<Uint8Array> {
+  return { next: () => Promise.reject(error) };
 }
 
 function alreadyRead(): ConnectError {
