@@ -15,7 +15,11 @@ import { type Entrant, takeTurns } from "./turns.js";
 /** Bytes in each message of the streaming cases. */
 const MESSAGE_BYTES = 1024;
 
-const STACKS: readonly StackName[] = ["ours", "connect-es", "grpc-js"];
+/** The stacks of each test: the bare floor echoes bidi streams but makes no server streams. */
+const STACKS = {
+  serverStream: ["ours", "connect-es", "grpc-js"],
+  bidi: ["ours", "connect-es", "grpc-js", "bare"],
+} as const satisfies Record<string, readonly StackName[]>;
 
 /**
  * Streaming over h2c, each stack's client against its own server: messages
@@ -34,7 +38,7 @@ export async function streaming(ctx: RunContext): Promise<void> {
     const scope = new ChildScope(ctx);
     try {
       const entrants: Entrant[] = [];
-      for (const stack of STACKS) {
+      for (const stack of STACKS[test.kind]) {
         if (!wants(ctx, stack)) continue;
         for (const wire of ["connect", "grpc"] as const) {
           if (!supports(stack, "2", wire)) continue;
@@ -60,7 +64,7 @@ export async function streaming(ctx: RunContext): Promise<void> {
     }
     for (const wire of ["connect", "grpc"] as const) {
       const cells: Partial<Record<StackName, Cell>> = {};
-      for (const stack of STACKS) {
+      for (const stack of STACKS[test.kind]) {
         let cell = measured.get(`${stack}/${wire}`);
         // grpc-js speaks gRPC only: the Connect row shows its gRPC figure, which the targets compare.
         if (cell === undefined && stack === "grpc-js")

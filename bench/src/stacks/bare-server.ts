@@ -1,7 +1,7 @@
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import type { BenchServer, HttpVersion } from "../types.js";
+import { type BenchServer, type HttpVersion, methodPath } from "../types.js";
 
 /**
  * Holds answers back when the server runs in hold mode: the client memory
@@ -30,7 +30,8 @@ export class HeldAnswers {
 
 /**
  * Starts the floor: a `node:http` or `node:http2` server that answers any POST
- * with the request bytes and no RPC layer at all. Requests with a gRPC content
+ * with the request bytes and no RPC layer at all (over HTTP/2, `Bidi` echoes
+ * its body as it streams in). Requests with a gRPC content
  * type get the echo with `grpc-status: 0` trailers, so gRPC clients accept it
  * (the echoed request envelope is a valid response envelope).
  */
@@ -62,6 +63,10 @@ export async function startBareServer(
   server.on("stream", (stream, headers) => {
     const contentType = String(headers["content-type"] ?? "application/octet-stream");
     const grpc = contentType.startsWith("application/grpc");
+    if (headers[":path"] === methodPath("Bidi")) {
+      echoStream(stream, contentType, grpc);
+      return;
+    }
     const chunks: Buffer[] = [];
     stream.on("data", (chunk: Buffer) => chunks.push(chunk));
     stream.on("error", () => {});
@@ -86,6 +91,23 @@ export async function startBareServer(
   });
   return listen(server, () => closeHttp2(server));
 }
+
+/**
+ * The floor for bidi ping-pong: every chunk of the request goes straight back
+ * on the response, so each enveloped message is echoed as it arrives, with
+ * no parsing at all. The end is what the client's protocol expects: trailers
+ * with `grpc-status: 0` for gRPC, an empty end-stream message for Connect.
+ */
+function echoStream(stream: http2.ServerHttp2Stream, contentType: string, grpc: boolean): void {
+  stream.on("error", () => {});
+  stream.respond({ ":status": 200, "content-type": contentType }, { waitForTrailers: grpc });
+  if (grpc) stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+  stream.on("data", (chunk: Buffer) => stream.write(chunk));
+  stream.on("end", () => stream.end(grpc ? undefined : CONNECT_END_STREAM));
+}
+
+/** A Connect end-stream message that reports success: flags 0x02, `{}`. */
+const CONNECT_END_STREAM = new Uint8Array([2, 0, 0, 0, 2, 0x7b, 0x7d]);
 
 /** Listens on an ephemeral loopback port. */
 export function listen(

@@ -3,8 +3,9 @@ import { Code } from "../code.js";
 import type { Compression } from "../compression.js";
 import { compressMessage, decompressMessage } from "../compression-negotiation.js";
 import { ConnectError } from "../connect-error.js";
-import { encodeEnvelope, FLAG_COMPRESSED, FLAG_END_STREAM, readEnvelopes } from "../envelope.js";
+import { encodeEnvelope, FLAG_COMPRESSED, FLAG_END_STREAM } from "../envelope.js";
 import type { HttpResponse } from "../http.js";
+import { MessageReader } from "../message-reader.js";
 import type { StreamRequest, StreamResponse, UnaryRequest, UnaryResponse } from "../interceptor.js";
 import { Metadata } from "../metadata.js";
 import type { ClientMethodConfig } from "../protocol.js";
@@ -100,52 +101,56 @@ async function* frameAll(
   for await (const message of messages) yield await frame(message);
 }
 
-async function* readMessages(
+function readMessages(
   res: HttpResponse,
   headers: Metadata,
   trailer: Metadata,
   compression: Compression | undefined,
   config: ClientMethodConfig,
-): AsyncGenerator<Message, void, undefined> {
+): MessageReader<Message> {
   const { readMaxBytes, output } = config;
   let ended = false;
-  try {
-    for await (const env of readEnvelopes(res.body, readMaxBytes, Code.Internal)) {
+  const payload = (data: Uint8Array, flags: number): Message | undefined => {
+    if ((flags & FLAG_END_STREAM) === 0) return output.parse(data);
+    ended = true;
+    const end = parseEndStream(data, headers);
+    trailer.merge(end.metadata);
+    if (end.error !== undefined) throw withParts(end.error, headers, trailer);
+    return undefined;
+  };
+  return new MessageReader<Message>(res.body, readMaxBytes, Code.Internal, {
+    frame(env) {
       if (ended) {
         throw new ConnectError("protocol error: data after the end-stream message", Code.Internal);
       }
-      let data = env.data;
-      if ((env.flags & FLAG_COMPRESSED) !== 0) {
-        if (compression === undefined) {
-          throw new ConnectError(
-            "protocol error: compressed message but no encoding was negotiated",
-            Code.Internal,
-          );
-        }
-        data = await decompressMessage(compression, data, readMaxBytes, Code.Internal);
+      if ((env.flags & FLAG_COMPRESSED) === 0) return payload(env.data, env.flags);
+      if (compression === undefined) {
+        throw new ConnectError(
+          "protocol error: compressed message but no encoding was negotiated",
+          Code.Internal,
+        );
       }
-      if ((env.flags & FLAG_END_STREAM) !== 0) {
-        ended = true;
-        const end = parseEndStream(data, headers);
-        trailer.merge(end.metadata);
-        if (end.error !== undefined) throw withParts(end.error, headers, trailer);
-        continue;
+      return decompressMessage(compression, env.data, readMaxBytes, Code.Internal).then((data) =>
+        payload(data, env.flags),
+      );
+    },
+    end() {
+      if (!ended) {
+        throw new ConnectError("protocol error: missing end-stream message", Code.Internal);
       }
-      yield output.parse(data);
-    }
-    if (!ended) {
-      throw new ConnectError("protocol error: missing end-stream message", Code.Internal);
-    }
-  } catch (e) {
-    const err = ConnectError.from(e, Code.Internal);
-    if (err.metadata.size === 0) err.metadata.merge(headers).merge(trailer);
-    throw withParts(err, headers, trailer);
-  } finally {
-    res.body.cancel();
-  }
+    },
+    fail(e) {
+      const err = ConnectError.from(e, Code.Internal);
+      if (err.metadata.size === 0) err.metadata.merge(headers).merge(trailer);
+      return withParts(err, headers, trailer);
+    },
+    release() {
+      res.body.cancel();
+    },
+  });
 }
 
-async function onlyMessage(messages: AsyncGenerator<Message>): Promise<Message> {
+async function onlyMessage(messages: AsyncIterable<Message>): Promise<Message> {
   let message: Message | undefined;
   for await (const m of messages) {
     if (message !== undefined) {

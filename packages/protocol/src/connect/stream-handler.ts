@@ -9,11 +9,11 @@ import {
 } from "../compression-negotiation.js";
 import { ConnectError } from "../connect-error.js";
 import {
+  type Envelope,
   EnvelopeDecoder,
   encodeEnvelope,
   FLAG_COMPRESSED,
   FLAG_END_STREAM,
-  readEnvelopes,
   singleEnvelope,
 } from "../envelope.js";
 import {
@@ -29,6 +29,7 @@ import {
   withContext,
 } from "../handler-context.js";
 import type { HandlerSignal } from "../handler-signal.js";
+import { readRequestMessages } from "../message-reader.js";
 import type { ServerRequest, ServerResponse } from "../http.js";
 import { Metadata } from "../metadata.js";
 import type { HandlerMethodConfig } from "../protocol.js";
@@ -236,15 +237,14 @@ async function readSingle(
   return parse(payload instanceof Uint8Array ? payload : await payload);
 }
 
-async function* readRequests(
+function readRequests(
   req: ServerRequest,
   readMaxBytes: number,
   compression: Compression | undefined,
   parse: (data: Uint8Array) => Message,
-): AsyncGenerator<Message> {
-  for await (const env of readEnvelopes(req.body, readMaxBytes)) {
-    yield parse(await requestPayload(env.flags, env.data, compression, readMaxBytes));
-  }
+): AsyncIterable<Message> {
+  const payload = (env: Envelope) => requestPayload(env.flags, env.data, compression, readMaxBytes);
+  return readRequestMessages(req.body, readMaxBytes, payload, parse);
 }
 
 /** The payload of a request frame; decompressed (later) if it is flagged so. */

@@ -11,13 +11,13 @@ import {
   encodeEnvelope,
   FLAG_COMPRESSED,
   FLAG_TRAILERS,
-  readEnvelopes,
   singleEnvelope,
 } from "../envelope.js";
 import { headerXGrpcWeb, headerXUserAgent } from "../grpc-web/request-header.js";
 import { parseTrailerBlock } from "../grpc-web/trailer-frame.js";
 import type { HttpResponse } from "../http.js";
 import { abortError } from "../http-body.js";
+import { type FrameSteps, MessageReader } from "../message-reader.js";
 import type {
   AnyFn,
   StreamRequest,
@@ -219,7 +219,7 @@ async function* prepend(
  * trailers, if a server sent them there). A missing status is an `internal`
  * error, as is anything after the trailer frame.
  */
-class ResponseReader {
+class ResponseReader implements FrameSteps<Message> {
   #webTrailers: Metadata | undefined;
 
   constructor(
@@ -276,6 +276,16 @@ class ResponseReader {
     return this.config.output.parse(data);
   }
 
+  /** The body ended (see {@link FrameSteps}): the status settles the call. */
+  end(): void {
+    this.finish();
+  }
+
+  /** Reading stopped (see {@link FrameSteps}): the body is released. */
+  release(): void {
+    this.res.body.cancel();
+  }
+
   /** Settles the status once the body has ended; throws the call's error, if any. */
   finish(): void {
     const source = this.#webTrailers ?? this.res.trailers;
@@ -306,21 +316,11 @@ class ResponseReader {
 }
 
 /** The messages of a streaming response, as they arrive. */
-async function* readMessages(
+function readMessages(
   reader: ResponseReader,
   body: AsyncIterable<Uint8Array>,
-): AsyncGenerator<Message, void, undefined> {
-  try {
-    for await (const env of readEnvelopes(body, reader.config.readMaxBytes, Code.Internal)) {
-      const message = await reader.frame(env);
-      if (message !== undefined) yield message;
-    }
-    reader.finish();
-  } catch (e) {
-    throw reader.fail(e);
-  } finally {
-    reader.res.body.cancel();
-  }
+): MessageReader<Message> {
+  return new MessageReader(body, reader.config.readMaxBytes, Code.Internal, reader);
 }
 
 /**

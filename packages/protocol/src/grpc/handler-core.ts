@@ -13,11 +13,11 @@ import {
   encodeEnvelope,
   FLAG_COMPRESSED,
   FLAG_TRAILERS,
-  readEnvelopes,
   singleEnvelope,
 } from "../envelope.js";
 import { grpcWebContentTypeBase } from "../grpc-web/request-header.js";
 import { encodeTrailerBlock } from "../grpc-web/trailer-frame.js";
+import { readRequestMessages } from "../message-reader.js";
 import {
   callStreaming,
   callUnary,
@@ -349,7 +349,10 @@ async function readOne(
   // deadline only, and the request's signal is not read for it.
   const bytes = await call.raceOwn(req.body.readAll(readMaxBytes + 5));
   const one = singleEnvelope(bytes, readMaxBytes);
-  if (one !== undefined) return parse(await requestPayload(one, compression, readMaxBytes));
+  if (one !== undefined) {
+    const payload = requestPayload(one, compression, readMaxBytes);
+    return parse(payload instanceof Uint8Array ? payload : await payload);
+  }
   const decoder = new EnvelopeDecoder(readMaxBytes);
   const frames = decoder.push(bytes);
   decoder.end();
@@ -361,7 +364,8 @@ async function readOne(
       Code.Unimplemented,
     );
   }
-  return parse(await requestPayload(frames[0]!, compression, readMaxBytes));
+  const payload = requestPayload(frames[0]!, compression, readMaxBytes);
+  return parse(payload instanceof Uint8Array ? payload : await payload);
 }
 
 /** Two byte arrays as one. */
@@ -372,23 +376,22 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-async function* readRequests(
+function readRequests(
   req: ServerRequest,
   readMaxBytes: number,
   compression: Compression | undefined,
   parse: (data: Uint8Array) => Message,
-): AsyncGenerator<Message> {
-  for await (const env of readEnvelopes(req.body, readMaxBytes)) {
-    yield parse(await requestPayload(env, compression, readMaxBytes));
-  }
+): AsyncIterable<Message> {
+  const payload = (env: Envelope) => requestPayload(env, compression, readMaxBytes);
+  return readRequestMessages(req.body, readMaxBytes, payload, parse);
 }
 
-/** The payload of a request frame, decompressed if it is flagged so. */
-async function requestPayload(
+/** The payload of a request frame; decompressed (later) if it is flagged so. */
+function requestPayload(
   env: Envelope,
   compression: Compression | undefined,
   readMaxBytes: number,
-): Promise<Uint8Array> {
+): Uint8Array | Promise<Uint8Array> {
   if ((env.flags & ~FLAG_COMPRESSED) !== 0) {
     throw new ConnectError(
       `protocol error: invalid envelope flags 0x${env.flags.toString(16)} in a request`,
