@@ -232,6 +232,51 @@ test("h2c and h1: a request reset mid-upload fails the body read with canceled",
   }
 });
 
+test("h2c and h1: a handler that reads slowly holds the client's upload back, then gets every byte", async () => {
+  for (const mode of ["h2c", "h1"] as const) {
+    const reading = gate();
+    const resume = gate();
+    let received = 0;
+    const router = routerOf(async (req) => {
+      for await (const chunk of req.body) {
+        received += chunk.byteLength;
+        reading.open();
+        // Stop after the first chunk until the test has looked at the client.
+        await resume.promise;
+      }
+      return { status: 200, headers: new Metadata(), body: enc.encode(String(received)) };
+    });
+    const server = await startServer(router, mode);
+    const ex = openExchange(server.url, mode, "/s/upload");
+    const total = 16 * 1024 * 1024;
+    const piece = new Uint8Array(64 * 1024);
+    let flushed = 0;
+    try {
+      // Write it all at once; count what the transport takes off the client's hands.
+      for (let sent = 0; sent < total; sent += piece.byteLength) {
+        ex.request.write(piece, () => {
+          flushed += piece.byteLength;
+        });
+      }
+      ex.request.end();
+      await within(2000, reading.promise, `${mode}: the server reads`);
+      await sleep(300);
+      // The server buffers about 64 KiB for a reader that is behind, then
+      // pauses the stream; flow control (HTTP/2 windows, TCP) stops the rest.
+      assert.ok(flushed < total / 2, `${mode}: ${flushed} of ${total} bytes left the client`);
+      resume.open();
+      await within(10_000, ex.head, `${mode}: response headers`);
+      let text = "";
+      for await (const c of ex.response()) text += dec.decode(c as Buffer);
+      assert.is(text, String(total), `${mode}: the handler saw every byte`);
+      assert.is(flushed, total);
+    } finally {
+      ex.close();
+      await server.close();
+    }
+  }
+});
+
 test("h1: a gRPC stream announces its status trailers up front and sends them chunked", async () => {
   const router = routerOf(async () => {
     const trailers = new Metadata();
