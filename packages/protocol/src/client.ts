@@ -36,6 +36,7 @@ import {
   DEFAULT_READ_MAX_BYTES,
   MAX_ENVELOPE_PAYLOAD,
 } from "./limits.js";
+import { mapIterable } from "./map-iterable.js";
 import { Metadata } from "./metadata.js";
 import type { ClientProtocol } from "./protocol.js";
 import { clientProtocols } from "./protocols.js";
@@ -295,11 +296,25 @@ export class RpcClient {
   }
 }
 
-async function* createAll(
+/** The request stream as messages (an init becomes a message of its type). */
+function createAll(
   desc: DescMessage,
   requests: RequestStream<DescMessage>,
+): AsyncIterable<Message> {
+  const make = (init: MessageInitShape<DescMessage>) => create(desc, init) as Message;
+  return isAsyncIterable(requests) ? mapIterable(requests, make) : createEach(requests, make);
+}
+
+function isAsyncIterable<T>(value: AsyncIterable<T> | Iterable<T>): value is AsyncIterable<T> {
+  return Symbol.asyncIterator in value;
+}
+
+/** A request stream given as a plain list or other sync iterable, as messages. */
+async function* createEach(
+  requests: Iterable<MessageInitShape<DescMessage>>,
+  make: (init: MessageInitShape<DescMessage>) => Message,
 ): AsyncGenerator<Message> {
-  for await (const r of requests) yield create(desc, r) as Message;
+  for (const init of requests) yield make(init);
 }
 
 /** The error a call ends with: the signal's reason wins once the call is aborted. */
@@ -330,16 +345,59 @@ function errorOutput<O>(error: ConnectError): UnaryOutput<O> {
 function throwing<O>(start: () => StreamOutput<O>): AsyncIterable<O> {
   return {
     [Symbol.asyncIterator]() {
-      return iterateThrowing(start());
+      return new ThrowingIterator(start());
     },
   };
 }
 
-async function* iterateThrowing<O>(out: StreamOutput<O>): AsyncGenerator<O, void, undefined> {
-  try {
-    for await (const message of out) yield message;
-  } finally {
-    await out.close();
+const done: IteratorResult<never> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * Iterates a stream output and, once it is over, closes it and throws its
+ * error if it has one; a reader that stops early closes it too.
+ */
+class ThrowingIterator<O> implements AsyncIterator<O> {
+  readonly #out: StreamOutput<O>;
+  readonly #it: AsyncIterator<O>;
+  #over = false;
+
+  constructor(out: StreamOutput<O>) {
+    this.#out = out;
+    this.#it = out[Symbol.asyncIterator]();
   }
-  if (out.error !== undefined) throw out.error;
+
+  next(): Promise<IteratorResult<O>> {
+    if (this.#over) return Promise.resolve(done);
+    return this.#it.next().then(this.#onResult, this.#onError);
+  }
+
+  async return(): Promise<IteratorResult<O>> {
+    if (!this.#over) {
+      this.#over = true;
+      try {
+        await this.#it.return?.();
+      } finally {
+        await this.#out.close();
+      }
+    }
+    return done;
+  }
+
+  readonly #onResult = (r: IteratorResult<O>): IteratorResult<O> | Promise<IteratorResult<O>> =>
+    r.done === true ? this.#finish() : r;
+
+  readonly #onError = async (e: unknown): Promise<never> => {
+    this.#over = true;
+    await this.#out.close();
+    throw e;
+  };
+
+  async #finish(): Promise<IteratorResult<O>> {
+    if (this.#over) return done;
+    this.#over = true;
+    await this.#out.close();
+    const error = this.#out.error;
+    if (error !== undefined) throw error;
+    return done;
+  }
 }

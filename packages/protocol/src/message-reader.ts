@@ -24,12 +24,16 @@ enum State {
 
 const done: IteratorResult<never> = Object.freeze({ done: true, value: undefined });
 
+/** A result now, a promise of one, or undefined when more of the body is needed. */
+type Step<T> = IteratorResult<T> | Promise<IteratorResult<T>> | undefined;
+
 /**
  * The messages of an enveloped body (Connect streams, gRPC, gRPC-Web), read
  * one `next()` at a time. It does what a pair of async generators over the
  * body (frames, then messages) did, at a fraction of their cost on the path
  * every streamed message takes: a frame already buffered resolves at once,
- * and a chunk costs one wait on the body, not one per generator layer.
+ * and a chunk costs one promise reaction on the body's wait, not a chain of
+ * them per generator layer.
  *
  * Like an async generator it ends for good after an error or `return()`,
  * releases the body when the reader stops early, and answers reads that
@@ -90,34 +94,90 @@ export class MessageReader<T> implements AsyncIterableIterator<T> {
     return this.#read();
   };
 
-  async #read(): Promise<IteratorResult<T>> {
-    if (this.#state !== State.Reading) return done;
-    this.#busy = true;
+  // Not an async function: its frame and awaits cost more than the one
+  // promise reaction a chunk needs here, on a path every message takes.
+  #read(): Promise<IteratorResult<T>> {
+    if (this.#state !== State.Reading) return Promise.resolve(done);
+    let step: Step<T>;
     try {
-      for (;;) {
-        while (this.#index < this.#frames.length) {
-          const produced = this.#steps.frame(this.#frames[this.#index++]!);
-          const message = produced instanceof Promise ? await produced : produced;
-          if (message !== undefined) return { done: false, value: message };
-        }
-        this.#chunks ??= this.#body[Symbol.asyncIterator]();
-        const chunk = await this.#chunks.next();
-        if (chunk.done === true) {
-          this.#decoder.end();
-          this.#steps.end?.();
-          this.#stop(false);
-          return done;
-        }
-        this.#frames = this.#decoder.push(chunk.value);
-        this.#index = 0;
-      }
+      step = this.#drain();
     } catch (error) {
-      const failure = this.#steps.fail === undefined ? error : this.#steps.fail(error);
-      if (this.#state === State.Reading) this.#stop(true);
-      throw failure;
-    } finally {
-      this.#busy = false;
+      return Promise.reject(this.#failWith(error));
     }
+    if (step === undefined) return this.#nextChunk();
+    return step instanceof Promise ? step : Promise.resolve(step);
+  }
+
+  /** Waits for the body's next chunk, then answers from its frames. */
+  #nextChunk(): Promise<IteratorResult<T>> {
+    let chunk: Promise<IteratorResult<Uint8Array>>;
+    try {
+      this.#chunks ??= this.#body[Symbol.asyncIterator]();
+      chunk = this.#chunks.next();
+    } catch (error) {
+      return Promise.reject(this.#failWith(error));
+    }
+    this.#busy = true;
+    return chunk.then(this.#onChunk, this.#onError);
+  }
+
+  readonly #onChunk = (
+    chunk: IteratorResult<Uint8Array>,
+  ): IteratorResult<T> | Promise<IteratorResult<T>> => {
+    this.#busy = false;
+    // Stopped by return() while the chunk was on its way.
+    if (this.#state !== State.Reading) return done;
+    let step: Step<T>;
+    try {
+      if (chunk.done === true) {
+        this.#decoder.end();
+        this.#steps.end?.();
+        this.#stop(false);
+        return done;
+      }
+      this.#frames = this.#decoder.push(chunk.value);
+      this.#index = 0;
+      step = this.#drain();
+    } catch (error) {
+      throw this.#failWith(error);
+    }
+    return step === undefined ? this.#nextChunk() : step;
+  };
+
+  readonly #onError = (error: unknown): never => {
+    this.#busy = false;
+    throw this.#failWith(error);
+  };
+
+  /**
+   * Answers from the frames decoded so far: a message, a promise of one (a
+   * frame that has to wait), or undefined when another chunk is needed.
+   */
+  #drain(): Step<T> {
+    while (this.#index < this.#frames.length) {
+      const produced = this.#steps.frame(this.#frames[this.#index++]!);
+      if (produced instanceof Promise) {
+        this.#busy = true;
+        return produced.then(this.#onFrame, this.#onError);
+      }
+      if (produced !== undefined) return { done: false, value: produced };
+    }
+    return undefined;
+  }
+
+  /** A frame that had to wait is ready; without a message in it, reading goes on. */
+  readonly #onFrame = (message: T | undefined): IteratorResult<T> | Promise<IteratorResult<T>> => {
+    this.#busy = false;
+    if (this.#state !== State.Reading) return done;
+    if (message !== undefined) return { done: false, value: message };
+    return this.#read();
+  };
+
+  /** The error the reader sees; reading is over. */
+  #failWith(error: unknown): unknown {
+    const failure = this.#steps.fail === undefined ? error : this.#steps.fail(error);
+    if (this.#state === State.Reading) this.#stop(true);
+    return failure;
   }
 
   /** Ends reading; `early` when the body has not ended, which is then released. */

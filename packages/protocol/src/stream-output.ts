@@ -13,7 +13,7 @@ import { Metadata } from "./metadata.js";
  * iteration and shows in `error` instead of being thrown. Ending the
  * iteration early, or closing, cancels the call.
  */
-export class CallStreamOutput<O> implements StreamOutput<O> {
+export class CallStreamOutput<O> implements StreamOutput<O>, AsyncIterator<O> {
   readonly #call: CallSignal;
   readonly #ready: Promise<void>;
   #response: StreamResponse | undefined;
@@ -22,6 +22,10 @@ export class CallStreamOutput<O> implements StreamOutput<O> {
   #error: ConnectError | undefined;
   #started = false;
   #finished = false;
+  /** The response's messages, once iteration has begun. */
+  #messages: AsyncIterator<unknown> | undefined;
+  /** Whether the iteration is over. */
+  #over = false;
 
   constructor(response: Promise<StreamResponse>, call: CallSignal) {
     this.#call = call;
@@ -51,10 +55,95 @@ export class CallStreamOutput<O> implements StreamOutput<O> {
     return this.#headers;
   }
 
+  /**
+   * The output is its own iterator (it can be iterated once): one promise
+   * reaction per message, where an async generator took a chain of them.
+   */
   [Symbol.asyncIterator](): AsyncIterator<O> {
     if (this.#started) throw new TypeError("a stream output can be iterated only once");
     this.#started = true;
-    return this.#iterate();
+    return this;
+  }
+
+  /** Reads the next message; an error ends the iteration and shows in {@link error}. */
+  next(): Promise<IteratorResult<O>> {
+    if (this.#over) return Promise.resolve(done);
+    const messages = this.#messages;
+    if (messages === undefined) return this.#ready.then(this.#begin);
+    return this.#pull(messages);
+  }
+
+  /** The reader stops early: the call is cancelled unless it is over. */
+  return(): Promise<IteratorResult<O>> {
+    if (!this.#over) {
+      closeQuietly(this.#messages);
+      this.#end();
+    }
+    return Promise.resolve(done);
+  }
+
+  readonly #begin = (): IteratorResult<O> | Promise<IteratorResult<O>> => {
+    if (this.#over) return done;
+    const res = this.#response;
+    // The call failed before its response started: the error is recorded.
+    if (res === undefined) return this.#end();
+    let messages = this.#messages;
+    if (messages === undefined) {
+      try {
+        messages = res.message[Symbol.asyncIterator]();
+      } catch (e) {
+        return this.#failEnd(e, undefined);
+      }
+      this.#messages = messages;
+    }
+    return this.#pull(messages);
+  };
+
+  #pull(messages: AsyncIterator<unknown>): Promise<IteratorResult<O>> {
+    let next: Promise<IteratorResult<unknown>>;
+    try {
+      next = messages.next();
+    } catch (e) {
+      return Promise.resolve(this.#failEnd(e, undefined));
+    }
+    return next.then(this.#onMessage, this.#onError);
+  }
+
+  readonly #onMessage = (r: IteratorResult<unknown>): IteratorResult<O> => {
+    if (this.#over) return done;
+    const signal = this.#call.signal;
+    // Messages may already sit in a buffer when the caller aborts: an
+    // aborted call delivers none of them, and does not end well.
+    if (signal.aborted)
+      return this.#failEnd(abortError(signal), r.done ? undefined : this.#messages);
+    if (r.done === true) {
+      this.#trailers = this.#response!.trailer;
+      return this.#end();
+    }
+    return { done: false, value: r.value as O };
+  };
+
+  readonly #onError = (e: unknown): IteratorResult<O> => {
+    if (this.#over) return done;
+    return this.#failEnd(e, undefined);
+  };
+
+  /** Records the error, closes `messages` if they are still open, and ends. */
+  #failEnd(e: unknown, messages: AsyncIterator<unknown> | undefined): IteratorResult<O> {
+    closeQuietly(messages);
+    this.#fail(e);
+    return this.#end();
+  }
+
+  /** The iteration is over: an early end cancels the call, any other releases its signal. */
+  #end(): IteratorResult<O> {
+    if (this.#over) return done;
+    this.#over = true;
+    const early = this.#error === undefined && this.#response !== undefined && !this.#done();
+    this.#finished = true;
+    if (early) this.#call.abort(new ConnectError("the stream was closed", Code.Canceled));
+    else this.#call.cleanup();
+    return done;
   }
 
   async close(): Promise<void> {
@@ -73,32 +162,6 @@ export class CallStreamOutput<O> implements StreamOutput<O> {
     return this.close();
   }
 
-  async *#iterate(): AsyncGenerator<O, void, undefined> {
-    try {
-      await this.#ready;
-      const res = this.#response;
-      if (res === undefined) return;
-      const signal = this.#call.signal;
-      try {
-        for await (const message of res.message) {
-          // Messages may already sit in a buffer when the caller aborts: an
-          // aborted call delivers none of them, and does not end well.
-          if (signal.aborted) throw abortError(signal);
-          yield message as O;
-        }
-        if (signal.aborted) throw abortError(signal);
-        this.#trailers = res.trailer;
-      } catch (e) {
-        this.#fail(e);
-      }
-    } finally {
-      const early = this.#error === undefined && this.#response !== undefined && !this.#done();
-      this.#finished = true;
-      if (early) this.#call.abort(new ConnectError("the stream was closed", Code.Canceled));
-      else this.#call.cleanup();
-    }
-  }
-
   #done(): boolean {
     return this.#trailers === this.#response?.trailer;
   }
@@ -113,5 +176,17 @@ export class CallStreamOutput<O> implements StreamOutput<O> {
     if (this.#response === undefined) this.#headers = parts.headers;
     this.#trailers = parts.trailers;
     this.#call.cleanup();
+  }
+}
+
+const done: IteratorResult<never> = Object.freeze({ done: true, value: undefined });
+
+/** Closes an iterator the reader no longer reads; its own failure to close changes nothing. */
+function closeQuietly(it: AsyncIterator<unknown> | undefined): void {
+  if (it?.return === undefined) return;
+  try {
+    it.return().then(undefined, () => {});
+  } catch {
+    // Nothing left to release.
   }
 }

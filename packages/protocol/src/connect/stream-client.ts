@@ -7,6 +7,7 @@ import { encodeEnvelope, FLAG_COMPRESSED, FLAG_END_STREAM } from "../envelope.js
 import type { HttpResponse } from "../http.js";
 import { MessageReader } from "../message-reader.js";
 import type { StreamRequest, StreamResponse, UnaryRequest, UnaryResponse } from "../interceptor.js";
+import { mapIterable } from "../map-iterable.js";
 import { Metadata } from "../metadata.js";
 import type { ClientMethodConfig } from "../protocol.js";
 import { parseEndStream } from "./end-stream.js";
@@ -39,11 +40,12 @@ export function createStreamCall(
   const send = config.sendCompression;
   const minBytes = config.compressMinBytes;
   const singleResponse = method.methodKind === "client_streaming";
-  const frame = async (message: Message): Promise<Uint8Array> => {
+  // A promise only when compressing: streamed messages are framed on the way out.
+  const frame = (message: Message): Uint8Array | Promise<Uint8Array> => {
     const bytes = input.serialize(message);
     checkWriteLimit(bytes.length, writeMaxBytes);
     if (send !== undefined && bytes.length >= minBytes) {
-      return encodeEnvelope(FLAG_COMPRESSED, await compressMessage(send, bytes));
+      return compressMessage(send, bytes).then((c) => encodeEnvelope(FLAG_COMPRESSED, c));
     }
     return encodeEnvelope(0, bytes);
   };
@@ -55,7 +57,7 @@ export function createStreamCall(
     if (send !== undefined) header.set(headerStreamEncoding, send.name);
     if (acceptEncoding !== undefined) header.set(headerStreamAcceptEncoding, acceptEncoding);
     const body = req.stream
-      ? frameAll(req.message as AsyncIterable<Message>, frame)
+      ? mapIterable(req.message as AsyncIterable<Message>, frame)
       : await frame(req.message as Message);
     const res = await transport.request({
       method: "POST",
@@ -92,13 +94,6 @@ export function createStreamCall(
     }
     return { stream: true, service, method, header: headers, message: messages, trailer };
   };
-}
-
-async function* frameAll(
-  messages: AsyncIterable<Message>,
-  frame: (message: Message) => Promise<Uint8Array>,
-): AsyncGenerator<Uint8Array> {
-  for await (const message of messages) yield await frame(message);
 }
 
 function readMessages(

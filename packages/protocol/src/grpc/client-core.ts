@@ -25,6 +25,7 @@ import type {
   UnaryRequest,
   UnaryResponse,
 } from "../interceptor.js";
+import { mapIterable } from "../map-iterable.js";
 import { Metadata } from "../metadata.js";
 import type { ClientMethodConfig } from "../protocol.js";
 import {
@@ -69,10 +70,11 @@ export function createGrpcCall(config: ClientMethodConfig, web: boolean): AnyFn 
     }
     return bytes;
   };
-  const frame = async (message: Message): Promise<Uint8Array> => {
+  // A promise only when compressing: streamed messages are framed on the way out.
+  const frame = (message: Message): Uint8Array | Promise<Uint8Array> => {
     const bytes = serialize(message);
     if (send !== undefined && bytes.length >= minBytes) {
-      return encodeEnvelope(FLAG_COMPRESSED, await compressMessage(send, bytes));
+      return compressMessage(send, bytes).then((c) => encodeEnvelope(FLAG_COMPRESSED, c));
     }
     return encodeEnvelope(0, bytes);
   };
@@ -92,7 +94,7 @@ export function createGrpcCall(config: ClientMethodConfig, web: boolean): AnyFn 
     if (acceptEncoding !== undefined) header.set(headerAcceptEncoding, acceptEncoding);
     // Without compression a single message is framed without a promise to wait on.
     const requestBody = req.stream
-      ? frameAll(req.message as AsyncIterable<Message>, frame)
+      ? mapIterable(req.message as AsyncIterable<Message>, frame)
       : send === undefined
         ? encodeEnvelope(0, serialize(req.message as Message))
         : await frame(req.message as Message);
@@ -188,13 +190,6 @@ function validateResponse(
     );
   }
   return found;
-}
-
-async function* frameAll(
-  messages: AsyncIterable<Message>,
-  frame: (message: Message) => Promise<Uint8Array>,
-): AsyncGenerator<Uint8Array> {
-  for await (const message of messages) yield await frame(message);
 }
 
 async function* none(): AsyncGenerator<Message, void, undefined> {}
