@@ -128,11 +128,14 @@ export abstract class StreamBody implements AsyncIterableIterator<Uint8Array> {
     } catch (e) {
       return Promise.resolve(this.#finish(ConnectError.from(e)));
     }
-    return this.#call.race(next).then(
-      (r) => (r.done ? this.#finish(undefined) : this.#send(r.value)),
-      (e: unknown) => this.#finish(ConnectError.from(e)),
-    );
+    return this.#call.race(next).then(this.#onNext, this.#onNextError);
   }
+
+  // Made once per body: a stream asks for a message at a time, for as long as it is open.
+  readonly #onNext = (r: IteratorResult<unknown>): Step =>
+    r.done === true ? this.#finish(undefined) : this.#send(r.value);
+
+  readonly #onNextError = (e: unknown): Step => this.#finish(ConnectError.from(e));
 
   /** The consumer stops reading: unless the body is over, the call is cancelled. */
   return(): Promise<IteratorResult<Uint8Array>> {
