@@ -11,13 +11,13 @@ import { encodePayload, makeData } from "../src/payload.js";
 import { PushQueue } from "../src/push-queue.js";
 import { startChild } from "../src/runner/child.js";
 import { benchConfig } from "../src/runner/config.js";
-import { ChildScope, type RunContext, workloadEntrant } from "../src/runner/context.js";
+import { ChildScope, type RunContext } from "../src/runner/context.js";
 import { checkEcho } from "../src/runner/echo-check.js";
 import { ensureLoadTools, h2load, wrk, wrkMillis } from "../src/runner/load-tools.js";
 import { Report, type Row } from "../src/runner/report.js";
 import { median, quantileSorted } from "../src/runner/stats.js";
 import { ratio, renderTable } from "../src/runner/table.js";
-import { takeTurns } from "../src/runner/turns.js";
+import { takeTurns, workloadEntrant } from "../src/runner/turns.js";
 import { methodPath } from "../src/types.js";
 
 test("median and quantiles", () => {

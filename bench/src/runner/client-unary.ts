@@ -2,17 +2,16 @@ import { SMALL_BYTES } from "../payload.js";
 import { type HttpVersion, STACKS, type StackName, type Wire } from "../types.js";
 import {
   attempt,
-  ChildScope,
+  type ChildScope,
   type Figures,
   figures,
   noted,
   type RunContext,
   withServer,
-  workloadEntrant,
 } from "./context.js";
 import type { Cell } from "./report.js";
 import { caseName, entriesOf } from "./server-unary.js";
-import { type Entrant, takeTurns } from "./turns.js";
+import { runCase, workloadEntrant } from "./turns.js";
 
 interface Case {
   readonly httpVersion: HttpVersion;
@@ -44,27 +43,23 @@ export async function clientUnary(ctx: RunContext): Promise<void> {
       withServer(ctx, { stack: "bare", httpVersion }, `bare-h${httpVersion}`, async (baseUrl) => {
         for (const c of cases) {
           ctx.report.log(`client unary: ${caseName(c.httpVersion, c.wire)} x${c.concurrency}`);
-          const scope = new ChildScope(ctx);
-          try {
-            const entrants: Entrant[] = [];
-            for (const { stack, wire } of entriesOf(ctx, httpVersion, c.wire)) {
-              const label = `unary-${stack}-h${c.httpVersion}-${wire}-x${c.concurrency}`;
-              const entrant = await attempt(() =>
-                workloadEntrant(ctx, scope, key(c, stack), label, {
+          const entries = entriesOf(ctx, httpVersion, c.wire).map(({ stack, wire }) => ({
+            key: key(c, stack),
+            start: (scope: ChildScope) =>
+              workloadEntrant(
+                ctx,
+                scope,
+                key(c, stack),
+                `unary-${stack}-h${c.httpVersion}-${wire}-x${c.concurrency}`,
+                {
                   kind: "unary",
                   client: { stack, httpVersion, wire, baseUrl },
                   size: SMALL_BYTES,
                   concurrency: c.concurrency,
-                }),
-              );
-              if (entrant instanceof Error) results.set(key(c, stack), figures(entrant));
-              else entrants.push(entrant);
-            }
-            const measured = await takeTurns(entrants, ctx.config.rounds, ctx.report.log);
-            for (const [k, rounds] of measured) results.set(k, figures(rounds));
-          } finally {
-            await scope.close();
-          }
+                },
+              ),
+          }));
+          for (const [k, rounds] of await runCase(ctx, entries)) results.set(k, figures(rounds));
         }
       }),
     );

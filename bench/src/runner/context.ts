@@ -5,7 +5,6 @@ import { type Pinning, startChild } from "./child.js";
 import type { BenchConfig } from "./config.js";
 import type { Cell, Report } from "./report.js";
 import { median } from "./stats.js";
-import type { Entrant } from "./turns.js";
 
 /** What every section gets. */
 export interface RunContext {
@@ -144,24 +143,4 @@ export class ChildScope {
     const cleanups = this.#cleanups.splice(0).reverse();
     for (const cleanup of cleanups) await cleanup();
   }
-}
-
-/**
- * Starts a workload in a fresh load child, warms it up, and returns it as an
- * entrant whose rounds `takeTurns` can measure.
- */
-export async function workloadEntrant(
-  ctx: RunContext,
-  scope: ChildScope,
-  key: string,
-  label: string,
-  spec: unknown,
-): Promise<Entrant> {
-  const child = scope.loadChild(label);
-  await child.call("startWorkload", spec);
-  if (ctx.config.warmupSeconds > 0) {
-    await child.call<Round>("measure", { ms: ctx.config.warmupSeconds * 1000 });
-  }
-  const ms = ctx.config.roundSeconds * 1000;
-  return { key, measure: () => child.call<Round>("measure", { ms }) };
 }

@@ -4,8 +4,7 @@ import { encodePayload, envelope, LARGE_BYTES, makeData, SMALL_BYTES } from "../
 import { supports } from "../stacks/index.js";
 import { type HttpVersion, methodPath, STACKS, type StackName, type Wire } from "../types.js";
 import {
-  attempt,
-  ChildScope,
+  type ChildScope,
   type Figures,
   figures,
   noted,
@@ -15,7 +14,7 @@ import {
 import { checkEcho } from "./echo-check.js";
 import { h2load, wrk } from "./load-tools.js";
 import type { Cell } from "./report.js";
-import { type Entrant, takeTurns } from "./turns.js";
+import { type Entrant, runCase } from "./turns.js";
 
 /** A server-side unary case: protocol, HTTP version and message size. */
 interface Case {
@@ -95,52 +94,44 @@ export async function serverUnary(ctx: RunContext): Promise<void> {
     const large = c.size > 64 * 1024;
     const tool = c.httpVersion === "2" ? h2load : wrk;
     ctx.report.log(`server unary: ${caseName(c.httpVersion, c.wire, c.size)}`);
-    const scope = new ChildScope(ctx);
-    try {
-      const entrants: Entrant[] = [];
-      for (const { stack, wire } of entriesOf(ctx, c.httpVersion, c.wire)) {
+    const entries = entriesOf(ctx, c.httpVersion, c.wire).map(({ stack, wire }) => ({
+      key: key(c, stack),
+      async start(scope: ChildScope): Promise<Entrant> {
         const label = `unary-${stack}-h${c.httpVersion}-${wire}-${c.size}`;
-        const entrant = await attempt(async (): Promise<Entrant> => {
-          const { baseUrl, server } = await scope.server(
-            { stack, httpVersion: c.httpVersion },
-            label,
-          );
-          const url = baseUrl + methodPath("Unary");
-          const request = requests[wire];
-          await checkEcho(url, c.httpVersion, wire, request.headers, request.body);
-          const load = {
-            url,
-            bodyFile: request.bodyFile,
-            headers: request.headers,
-            connections: c.httpVersion === "2" ? (large ? 2 : 8) : large ? 8 : 64,
-            streams: large ? 4 : 16,
-            warmupSeconds: 0,
-            roundSeconds: ctx.config.roundSeconds,
-            rounds: 1,
-            cpu: ctx.pin.load,
-            scratch: ctx.scratch,
-          };
-          await tool({ ...load, warmupSeconds: ctx.config.warmupSeconds, rounds: 0 });
-          return {
-            key: key(c, stack),
-            // The server's CPU time is read around each round, for its cost per request.
-            async measure() {
-              const cpu0 = await server.call<number>("cpu");
-              const [round] = await tool(load);
-              const cpu1 = await server.call<number>("cpu");
-              const count = round!.count ?? 0;
-              return { ...round!, cpuMicros: count > 0 ? (cpu1 - cpu0) / count : undefined };
-            },
-          };
-        });
-        if (entrant instanceof Error) results.set(key(c, stack), figures(entrant));
-        else entrants.push(entrant);
-      }
-      const measured = await takeTurns(entrants, ctx.config.rounds, ctx.report.log);
-      for (const [k, rounds] of measured) results.set(k, figures(rounds));
-    } finally {
-      await scope.close();
-    }
+        const { baseUrl, server } = await scope.server(
+          { stack, httpVersion: c.httpVersion },
+          label,
+        );
+        const url = baseUrl + methodPath("Unary");
+        const request = requests[wire];
+        await checkEcho(url, c.httpVersion, wire, request.headers, request.body);
+        const load = {
+          url,
+          bodyFile: request.bodyFile,
+          headers: request.headers,
+          connections: c.httpVersion === "2" ? (large ? 2 : 8) : large ? 8 : 64,
+          streams: large ? 4 : 16,
+          warmupSeconds: 0,
+          roundSeconds: ctx.config.roundSeconds,
+          rounds: 1,
+          cpu: ctx.pin.load,
+          scratch: ctx.scratch,
+        };
+        await tool({ ...load, warmupSeconds: ctx.config.warmupSeconds, rounds: 0 });
+        return {
+          key: key(c, stack),
+          // The server's CPU time is read around each round, for its cost per request.
+          async measure() {
+            const cpu0 = await server.call<number>("cpu");
+            const [round] = await tool(load);
+            const cpu1 = await server.call<number>("cpu");
+            const count = round!.count ?? 0;
+            return { ...round!, cpuMicros: count > 0 ? (cpu1 - cpu0) / count : undefined };
+          },
+        };
+      },
+    }));
+    for (const [k, rounds] of await runCase(ctx, entries)) results.set(k, figures(rounds));
   }
   for (const c of CASES) {
     const name = `unary ${caseName(c.httpVersion, c.wire, c.size)}`;

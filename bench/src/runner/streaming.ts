@@ -1,16 +1,8 @@
 import { supports } from "../stacks/index.js";
 import type { StackName } from "../types.js";
-import {
-  attempt,
-  ChildScope,
-  figures,
-  noted,
-  type RunContext,
-  wants,
-  workloadEntrant,
-} from "./context.js";
+import { type ChildScope, figures, noted, type RunContext, wants } from "./context.js";
 import type { Cell } from "./report.js";
-import { type Entrant, takeTurns } from "./turns.js";
+import { runCase, workloadEntrant } from "./turns.js";
 
 /** Bytes in each message of the streaming cases. */
 const MESSAGE_BYTES = 1024;
@@ -35,15 +27,15 @@ export async function streaming(ctx: RunContext): Promise<void> {
   for (const test of tests) {
     const measured = new Map<string, Cell>();
     ctx.report.log(`streaming: ${test.name} over h2c`);
-    const scope = new ChildScope(ctx);
-    try {
-      const entrants: Entrant[] = [];
-      for (const stack of STACKS[test.kind]) {
-        if (!wants(ctx, stack)) continue;
-        for (const wire of ["connect", "grpc"] as const) {
-          if (!supports(stack, "2", wire)) continue;
-          const label = `${test.kind}-${stack}-${wire}`;
-          const entrant = await attempt(async () => {
+    const entries = [];
+    for (const stack of STACKS[test.kind]) {
+      if (!wants(ctx, stack)) continue;
+      for (const wire of ["connect", "grpc"] as const) {
+        if (!supports(stack, "2", wire)) continue;
+        const label = `${test.kind}-${stack}-${wire}`;
+        entries.push({
+          key: `${stack}/${wire}`,
+          async start(scope: ChildScope) {
             const { baseUrl } = await scope.server({ stack, httpVersion: "2" }, label);
             return workloadEntrant(ctx, scope, `${stack}/${wire}`, label, {
               kind: test.kind,
@@ -51,17 +43,11 @@ export async function streaming(ctx: RunContext): Promise<void> {
               count: ctx.config.streamMessages,
               size: MESSAGE_BYTES,
             });
-          });
-          if (entrant instanceof Error) measured.set(`${stack}/${wire}`, figures(entrant).rate);
-          else entrants.push(entrant);
-        }
+          },
+        });
       }
-      for (const [k, rounds] of await takeTurns(entrants, ctx.config.rounds, ctx.report.log)) {
-        measured.set(k, figures(rounds).rate);
-      }
-    } finally {
-      await scope.close();
     }
+    for (const [k, rounds] of await runCase(ctx, entries)) measured.set(k, figures(rounds).rate);
     for (const wire of ["connect", "grpc"] as const) {
       const cells: Partial<Record<StackName, Cell>> = {};
       for (const stack of STACKS[test.kind]) {

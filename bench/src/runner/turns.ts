@@ -1,4 +1,5 @@
 import type { Round } from "../child/load.js";
+import { attempt, ChildScope, type RunContext } from "./context.js";
 
 /** One stack's place in a case whose rounds are taken in turns. */
 export interface Entrant {
@@ -39,4 +40,56 @@ export async function takeTurns(
     }
   }
   return results;
+}
+
+/** One stack of a case: its key, and how to start it (servers, load child, warm-up). */
+export interface Entry {
+  readonly key: string;
+  start(scope: ChildScope): Promise<Entrant>;
+}
+
+/**
+ * Runs one case: starts every entry in a fresh {@link ChildScope}, takes
+ * their turns, and stops their children. An entry that fails to start keeps
+ * its error and sits out the turns.
+ */
+export async function runCase(
+  ctx: RunContext,
+  entries: readonly Entry[],
+): Promise<Map<string, Round[] | Error>> {
+  const scope = new ChildScope(ctx);
+  try {
+    const entrants: Entrant[] = [];
+    const failed = new Map<string, Error>();
+    for (const entry of entries) {
+      const entrant = await attempt(() => entry.start(scope));
+      if (entrant instanceof Error) failed.set(entry.key, entrant);
+      else entrants.push(entrant);
+    }
+    const results = await takeTurns(entrants, ctx.config.rounds, ctx.report.log);
+    for (const [key, error] of failed) results.set(key, error);
+    return results;
+  } finally {
+    await scope.close();
+  }
+}
+
+/**
+ * Starts a workload in a fresh load child, warms it up, and returns it as an
+ * entrant whose rounds `takeTurns` can measure.
+ */
+export async function workloadEntrant(
+  ctx: RunContext,
+  scope: ChildScope,
+  key: string,
+  label: string,
+  spec: unknown,
+): Promise<Entrant> {
+  const child = scope.loadChild(label);
+  await child.call("startWorkload", spec);
+  if (ctx.config.warmupSeconds > 0) {
+    await child.call<Round>("measure", { ms: ctx.config.warmupSeconds * 1000 });
+  }
+  const ms = ctx.config.roundSeconds * 1000;
+  return { key, measure: () => child.call<Round>("measure", { ms }) };
 }

@@ -1,7 +1,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { Code, ConnectError, encodeEnvelope } from "../src/index.js";
+import { Code, ConnectError } from "../src/index.js";
 import { type FrameSteps, MessageReader } from "../src/message-reader.js";
+import { envelopes } from "./support/raw.js";
 
 /** A body that yields `chunks` and records whether it was released early. */
 class Body implements AsyncIterable<Uint8Array> {
@@ -22,15 +23,9 @@ class Body implements AsyncIterable<Uint8Array> {
   }
 }
 
+/** A body of plain frames with the given payloads. */
 function frames(...payloads: number[][]): Uint8Array {
-  const parts = payloads.map((p) => encodeEnvelope(0, new Uint8Array(p)));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return envelopes(...payloads.map((p): [number, Uint8Array] => [0, new Uint8Array(p)]));
 }
 
 /** Steps that read each frame's first byte, skip frames whose first byte is 0, and log what happens. */
