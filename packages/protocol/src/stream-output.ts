@@ -139,7 +139,9 @@ export class CallStreamOutput<O> implements StreamOutput<O>, AsyncIterator<O> {
   #end(): IteratorResult<O> {
     if (this.#over) return done;
     this.#over = true;
-    const early = this.#error === undefined && this.#response !== undefined && !this.#done();
+    // Early: neither failed nor complete, the response perhaps not even
+    // started (a reader that returns before its first read).
+    const early = this.#error === undefined && !this.#done();
     this.#finished = true;
     if (early) this.#call.abort(new ConnectError("the stream was closed", Code.Canceled));
     else this.#call.cleanup();

@@ -66,6 +66,20 @@ test("an abort after the last message still ends the stream as canceled", async 
   assert.is(out.error?.code, Code.Canceled);
 });
 
+test("a reader that stops before its first read cancels the call at once", async () => {
+  const client = new RpcClient(createMemoryTransport(createRouter([testService])));
+  const out = client.callServerStream(TestService.method.serverStream, {
+    text: "x",
+    count: 2,
+    delayMs: 5000,
+  });
+  const started = Date.now();
+  await out[Symbol.asyncIterator]().return?.();
+  await out.responseHeaders();
+  assert.is(out.error?.code, Code.Canceled);
+  assert.ok(Date.now() - started < 2000, "not left to run until its first message");
+});
+
 const canceledByPeer = new ConnectError("stream reset by peer", Code.Canceled);
 
 test("a peer's cancel at the deadline reads as deadline_exceeded", () => {
