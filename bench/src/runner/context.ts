@@ -27,17 +27,12 @@ export async function withServer<T>(
   label: string,
   fn: (baseUrl: string, server: ChildHandle) => Promise<T>,
 ): Promise<T> {
-  const server = startChild({
-    cpu: ctx.pin.server,
-    cpuProfileDir: ctx.config.cpuProfileDir,
-    label: `server-${label}`,
-  });
+  const scope = new ChildScope(ctx);
   try {
-    const { port } = await server.call<{ port: number }>("serve", spec, 30_000);
-    return await fn(`http://127.0.0.1:${port}`, server);
+    const { baseUrl, server } = await scope.server(spec, label);
+    return await fn(baseUrl, server);
   } finally {
-    await server.call("close", null, 10_000).catch(() => {});
-    await server.stop();
+    await scope.close();
   }
 }
 
@@ -47,15 +42,11 @@ export async function withLoadChild<T>(
   label: string,
   fn: (child: ChildHandle) => Promise<T>,
 ): Promise<T> {
-  const child = startChild({
-    cpu: ctx.pin.load,
-    cpuProfileDir: ctx.config.cpuProfileDir,
-    label: `client-${label}`,
-  });
+  const scope = new ChildScope(ctx);
   try {
-    return await fn(child);
+    return await fn(scope.loadChild(label));
   } finally {
-    await child.stop();
+    await scope.close();
   }
 }
 
@@ -110,7 +101,10 @@ export class ChildScope {
   }
 
   /** Starts a server child on the server core; resolves with its base URL. */
-  async server(spec: ServerSpec, label: string): Promise<{ baseUrl: string; server: ChildHandle }> {
+  async server(
+    spec: ServerSpec & { hold?: boolean },
+    label: string,
+  ): Promise<{ baseUrl: string; server: ChildHandle }> {
     const server = startChild({
       cpu: this.#ctx.pin.server,
       cpuProfileDir: this.#ctx.config.cpuProfileDir,

@@ -36,6 +36,7 @@ import {
   DEFAULT_READ_MAX_BYTES,
   MAX_ENVELOPE_PAYLOAD,
 } from "./limits.js";
+import { doneResult as done } from "./iteration.js";
 import { mapIterable } from "./map-iterable.js";
 import { Metadata } from "./metadata.js";
 import type { ClientProtocol } from "./protocol.js";
@@ -349,8 +350,6 @@ function throwing<O>(start: () => StreamOutput<O>): AsyncIterable<O> {
     },
   };
 }
-
-const done: IteratorResult<never> = Object.freeze({ done: true, value: undefined });
 
 /**
  * Iterates a stream output and, once it is over, closes it and throws its

@@ -1,4 +1,4 @@
-const done: IteratorResult<never> = Object.freeze({ done: true, value: undefined });
+import { closeQuietly, doneResult as done } from "./iteration.js";
 
 /**
  * The values of `source`, each passed through `map`, as an async iterable:
@@ -48,7 +48,7 @@ class MapIterator<A, B> implements AsyncIterator<B> {
   return(): Promise<IteratorResult<B>> {
     if (!this.#over) {
       this.#over = true;
-      this.#close();
+      closeQuietly(this.#it);
     }
     return Promise.resolve(done);
   }
@@ -88,16 +88,6 @@ class MapIterator<A, B> implements AsyncIterator<B> {
   /** `map` failed: the iteration is over and the source is closed. */
   #failed(): void {
     this.#over = true;
-    this.#close();
-  }
-
-  #close(): void {
-    const it = this.#it;
-    if (it?.return === undefined) return;
-    try {
-      it.return().then(undefined, () => {});
-    } catch {
-      // A source whose return() throws has nothing left to release.
-    }
+    closeQuietly(this.#it);
   }
 }

@@ -1,5 +1,6 @@
 import { Code } from "./code.js";
 import { type Envelope, EnvelopeDecoder } from "./envelope.js";
+import { closeQuietly, doneResult as done } from "./iteration.js";
 
 /** What a {@link MessageReader} does with the frames of one kind of body. */
 export interface FrameSteps<T> {
@@ -16,13 +17,6 @@ export interface FrameSteps<T> {
   /** Called once reading stops, however it stops. */
   release?(): void;
 }
-
-enum State {
-  Reading = 0,
-  Done = 1,
-}
-
-const done: IteratorResult<never> = Object.freeze({ done: true, value: undefined });
 
 /** A result now, a promise of one, or undefined when more of the body is needed. */
 type Step<T> = IteratorResult<T> | Promise<IteratorResult<T>> | undefined;
@@ -46,7 +40,8 @@ export class MessageReader<T> implements AsyncIterableIterator<T> {
   readonly #steps: FrameSteps<T>;
   #frames: readonly Envelope[] = [];
   #index = 0;
-  #state = State.Reading;
+  /** Whether reading is over: the body ended, failed, or the reader returned. */
+  #over = false;
   /** Whether a read is under way. */
   #busy = false;
   /** Reads waiting for the one under way (overlapping `next()` calls). */
@@ -85,7 +80,7 @@ export class MessageReader<T> implements AsyncIterableIterator<T> {
 
   /** Stops reading: the body is released. */
   return(): Promise<IteratorResult<T>> {
-    if (this.#state === State.Reading) this.#stop(true);
+    if (!this.#over) this.#stop(true);
     return Promise.resolve(done);
   }
 
@@ -97,7 +92,7 @@ export class MessageReader<T> implements AsyncIterableIterator<T> {
   // Not an async function: its frame and awaits cost more than the one
   // promise reaction a chunk needs here, on a path every message takes.
   #read(): Promise<IteratorResult<T>> {
-    if (this.#state !== State.Reading) return Promise.resolve(done);
+    if (this.#over) return Promise.resolve(done);
     let step: Step<T>;
     try {
       step = this.#drain();
@@ -126,7 +121,7 @@ export class MessageReader<T> implements AsyncIterableIterator<T> {
   ): IteratorResult<T> | Promise<IteratorResult<T>> => {
     this.#busy = false;
     // Stopped by return() while the chunk was on its way.
-    if (this.#state !== State.Reading) return done;
+    if (this.#over) return done;
     let step: Step<T>;
     try {
       if (chunk.done === true) {
@@ -168,7 +163,7 @@ export class MessageReader<T> implements AsyncIterableIterator<T> {
   /** A frame that had to wait is ready; without a message in it, reading goes on. */
   readonly #onFrame = (message: T | undefined): IteratorResult<T> | Promise<IteratorResult<T>> => {
     this.#busy = false;
-    if (this.#state !== State.Reading) return done;
+    if (this.#over) return done;
     if (message !== undefined) return { done: false, value: message };
     return this.#read();
   };
@@ -176,20 +171,15 @@ export class MessageReader<T> implements AsyncIterableIterator<T> {
   /** The error the reader sees; reading is over. */
   #failWith(error: unknown): unknown {
     const failure = this.#steps.fail === undefined ? error : this.#steps.fail(error);
-    if (this.#state === State.Reading) this.#stop(true);
+    if (!this.#over) this.#stop(true);
     return failure;
   }
 
   /** Ends reading; `early` when the body has not ended, which is then released. */
   #stop(early: boolean): void {
-    this.#state = State.Done;
+    this.#over = true;
     this.#frames = [];
-    if (early) {
-      const chunks = this.#chunks;
-      if (chunks?.return !== undefined) {
-        chunks.return().catch(() => {});
-      }
-    }
+    if (early) closeQuietly(this.#chunks);
     this.#steps.release?.();
   }
 }

@@ -1,6 +1,7 @@
 import { Code } from "./code.js";
 import { ConnectError } from "./connect-error.js";
 import type { HttpBody } from "./http.js";
+import { doneResult } from "./iteration.js";
 
 /** What a {@link PushBody} asks of the stream that feeds it. */
 export interface BodySource {
@@ -28,8 +29,6 @@ type Waiter = {
   resolve(value: IteratorResult<Uint8Array>): void;
   reject(reason: ConnectError): void;
 };
-
-const doneResult: IteratorResult<Uint8Array> = Object.freeze({ done: true, value: undefined });
 
 /**
  * A body that its source pushes chunks into and the reader pulls from,

@@ -4,6 +4,7 @@ import type { StreamOutput } from "./client-types.js";
 import { Code } from "./code.js";
 import { ConnectError } from "./connect-error.js";
 import { abortError } from "./http-body.js";
+import { closeQuietly, doneResult as done } from "./iteration.js";
 import type { StreamResponse } from "./interceptor.js";
 import { Metadata } from "./metadata.js";
 
@@ -178,17 +179,5 @@ export class CallStreamOutput<O> implements StreamOutput<O>, AsyncIterator<O> {
     if (this.#response === undefined) this.#headers = parts.headers;
     this.#trailers = parts.trailers;
     this.#call.cleanup();
-  }
-}
-
-const done: IteratorResult<never> = Object.freeze({ done: true, value: undefined });
-
-/** Closes an iterator the reader no longer reads; its own failure to close changes nothing. */
-function closeQuietly(it: AsyncIterator<unknown> | undefined): void {
-  if (it?.return === undefined) return;
-  try {
-    it.return().then(undefined, () => {});
-  } catch {
-    // Nothing left to release.
   }
 }

@@ -271,18 +271,13 @@ class ResponseReader implements FrameSteps<Message> {
     return this.config.output.parse(data);
   }
 
-  /** The body ended (see {@link FrameSteps}): the status settles the call. */
-  end(): void {
-    this.finish();
-  }
-
   /** Reading stopped (see {@link FrameSteps}): the body is released. */
   release(): void {
     this.res.body.cancel();
   }
 
-  /** Settles the status once the body has ended; throws the call's error, if any. */
-  finish(): void {
+  /** Settles the status once the body has ended; throws the call's error, if any (see {@link FrameSteps}). */
+  end(): void {
     const source = this.#webTrailers ?? this.res.trailers;
     const status = source.get(headerStatus);
     // The usual end of a call, a lone `grpc-status: 0`, leaves no trailers to copy.
@@ -351,7 +346,7 @@ async function readOne(reader: ResponseReader, body: AsyncIterable<Uint8Array>):
       }
       decoder.end();
     }
-    reader.finish();
+    reader.end();
   } catch (e) {
     throw reader.fail(e);
   } finally {
