@@ -43,8 +43,8 @@ export function benchConfig(quick: boolean): BenchConfig {
   return {
     quick,
     warmupSeconds: numberFromEnv("BENCH_WARMUP_SECONDS", quick ? 0.5 : 2),
-    roundSeconds: numberFromEnv("BENCH_ROUND_SECONDS", quick ? 1 : 1.5),
-    rounds: numberFromEnv("BENCH_ROUNDS", quick ? 1 : 5),
+    roundSeconds: numberFromEnv("BENCH_ROUND_SECONDS", 1),
+    rounds: numberFromEnv("BENCH_ROUNDS", quick ? 1 : 9),
     memoryCount: numberFromEnv("BENCH_MEMORY_COUNT", quick ? 500 : 10_000),
     streamMessages: numberFromEnv("BENCH_STREAM_MESSAGES", quick ? 200 : 2000),
     sections: listFromEnv("BENCH_SECTIONS"),
