@@ -20,7 +20,14 @@ export interface BenchConfig {
 }
 
 /** The sections of a run, in order. */
-export const SECTIONS = ["server-unary", "client-unary", "streaming", "memory", "compression"];
+export const SECTIONS = [
+  "server-unary",
+  "client-unary",
+  "streaming",
+  "shared-core",
+  "memory",
+  "compression",
+];
 
 function numberFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];

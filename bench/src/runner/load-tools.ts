@@ -77,7 +77,8 @@ function duration(seconds: number): string {
  * p50/p99 from its per-request log. Any failed or non-2xx request fails the run.
  */
 export async function h2load(load: ToolLoad): Promise<Round[]> {
-  const log = join(load.scratch, "h2load.log");
+  // One log per server: loads that run at once (shared-core rounds) must not share one.
+  const log = join(load.scratch, `h2load-${new URL(load.url).port}.log`);
   const base = ["-t", "1", "-c", String(load.connections), "-m", String(load.streams)];
   base.push("-d", load.bodyFile);
   for (const [name, value] of Object.entries(load.headers)) base.push("-H", `${name}: ${value}`);

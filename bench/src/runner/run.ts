@@ -12,6 +12,7 @@ import { memory } from "./memory.js";
 import { benchDir } from "./paths.js";
 import { Report } from "./report.js";
 import { serverUnary } from "./server-unary.js";
+import { sharedCore } from "./shared-core.js";
 import { streaming } from "./streaming.js";
 import { renderMarkdown, renderTable } from "./table.js";
 
@@ -19,6 +20,7 @@ const sections: Record<string, (ctx: RunContext) => Promise<void>> = {
   "server-unary": serverUnary,
   "client-unary": clientUnary,
   streaming,
+  "shared-core": sharedCore,
   memory,
   compression,
 };

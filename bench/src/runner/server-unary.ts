@@ -14,10 +14,10 @@ import {
 import { checkEcho } from "./echo-check.js";
 import { h2load, wrk } from "./load-tools.js";
 import type { Cell } from "./report.js";
-import { type Entrant, runCase } from "./turns.js";
+import { type Entrant, type Entry, runCase } from "./turns.js";
 
 /** A server-side unary case: protocol, HTTP version and message size. */
-interface Case {
+export interface Case {
   readonly httpVersion: HttpVersion;
   readonly wire: Wire;
   readonly size: number;
@@ -41,13 +41,13 @@ export function caseName(httpVersion: HttpVersion, wire: Wire, size?: number): s
 }
 
 /** A request the load generator sends: its body file, the body and the headers. */
-interface Request {
+export interface Request {
   readonly bodyFile: string;
   readonly body: Uint8Array;
   readonly headers: Record<string, string>;
 }
 
-function writeRequest(ctx: RunContext, wire: Wire, size: number): Request {
+export function writeRequest(ctx: RunContext, wire: Wire, size: number): Request {
   const message = encodePayload(makeData(size));
   const body = wire === "grpc" ? envelope(message) : message;
   const bodyFile = join(ctx.scratch, `unary-${wire}-${size}.bin`);
@@ -78,6 +78,59 @@ export function entriesOf(
   return out;
 }
 
+/** One stack's server in a unary case, speaking `wire`. */
+export interface UnaryEntrySpec extends Case {
+  readonly stack: StackName;
+}
+
+/**
+ * A stack's server under a load generator that is not ours: started,
+ * checked with one request, warmed up; each round then reads the server's
+ * CPU time around one run of the load generator, for its cost per request.
+ */
+export function unaryEntry(
+  ctx: RunContext,
+  spec: UnaryEntrySpec,
+  key: string,
+  request: Request,
+): Entry {
+  const { httpVersion, wire, size, stack } = spec;
+  const large = size > 64 * 1024;
+  const tool = httpVersion === "2" ? h2load : wrk;
+  return {
+    key,
+    async start(scope: ChildScope): Promise<Entrant> {
+      const label = `unary-${stack}-h${httpVersion}-${wire}-${size}`;
+      const { baseUrl, server } = await scope.server({ stack, httpVersion }, label);
+      const url = baseUrl + methodPath("Unary");
+      await checkEcho(url, httpVersion, wire, request.headers, request.body);
+      const load = {
+        url,
+        bodyFile: request.bodyFile,
+        headers: request.headers,
+        connections: httpVersion === "2" ? (large ? 2 : 8) : large ? 8 : 64,
+        streams: large ? 4 : 16,
+        warmupSeconds: 0,
+        roundSeconds: ctx.config.roundSeconds,
+        rounds: 1,
+        cpu: ctx.pin.load,
+        scratch: ctx.scratch,
+      };
+      await tool({ ...load, warmupSeconds: ctx.config.warmupSeconds, rounds: 0 });
+      return {
+        key,
+        async measure() {
+          const cpu0 = await server.call<number>("cpu");
+          const [round] = await tool(load);
+          const cpu1 = await server.call<number>("cpu");
+          const count = round!.count ?? 0;
+          return { ...round!, cpuMicros: count > 0 ? (cpu1 - cpu0) / count : undefined };
+        },
+      };
+    },
+  };
+}
+
 /**
  * Server side, unary: h2load (HTTP/2) or wrk (HTTP/1.1) sends the same
  * request to each stack's server; requests per second and p50/p99 latency.
@@ -91,46 +144,10 @@ export async function serverUnary(ctx: RunContext): Promise<void> {
       connect: writeRequest(ctx, "connect", c.size),
       grpc: writeRequest(ctx, "grpc", c.size),
     };
-    const large = c.size > 64 * 1024;
-    const tool = c.httpVersion === "2" ? h2load : wrk;
     ctx.report.log(`server unary: ${caseName(c.httpVersion, c.wire, c.size)}`);
-    const entries = entriesOf(ctx, c.httpVersion, c.wire).map(({ stack, wire }) => ({
-      key: key(c, stack),
-      async start(scope: ChildScope): Promise<Entrant> {
-        const label = `unary-${stack}-h${c.httpVersion}-${wire}-${c.size}`;
-        const { baseUrl, server } = await scope.server(
-          { stack, httpVersion: c.httpVersion },
-          label,
-        );
-        const url = baseUrl + methodPath("Unary");
-        const request = requests[wire];
-        await checkEcho(url, c.httpVersion, wire, request.headers, request.body);
-        const load = {
-          url,
-          bodyFile: request.bodyFile,
-          headers: request.headers,
-          connections: c.httpVersion === "2" ? (large ? 2 : 8) : large ? 8 : 64,
-          streams: large ? 4 : 16,
-          warmupSeconds: 0,
-          roundSeconds: ctx.config.roundSeconds,
-          rounds: 1,
-          cpu: ctx.pin.load,
-          scratch: ctx.scratch,
-        };
-        await tool({ ...load, warmupSeconds: ctx.config.warmupSeconds, rounds: 0 });
-        return {
-          key: key(c, stack),
-          // The server's CPU time is read around each round, for its cost per request.
-          async measure() {
-            const cpu0 = await server.call<number>("cpu");
-            const [round] = await tool(load);
-            const cpu1 = await server.call<number>("cpu");
-            const count = round!.count ?? 0;
-            return { ...round!, cpuMicros: count > 0 ? (cpu1 - cpu0) / count : undefined };
-          },
-        };
-      },
-    }));
+    const entries = entriesOf(ctx, c.httpVersion, c.wire).map(({ stack, wire }) =>
+      unaryEntry(ctx, { ...c, stack, wire }, key(c, stack), requests[wire]),
+    );
     for (const [k, rounds] of await runCase(ctx, entries)) results.set(k, figures(rounds));
   }
   for (const c of CASES) {

@@ -1,8 +1,8 @@
 import { supports } from "../stacks/index.js";
-import type { StackName } from "../types.js";
+import type { StackName, Wire } from "../types.js";
 import { type ChildScope, figures, noted, type RunContext, wants } from "./context.js";
 import type { Cell } from "./report.js";
-import { runCase, workloadEntrant } from "./turns.js";
+import { type Entry, runCase, workloadEntrant } from "./turns.js";
 
 /** Bytes in each message of the streaming cases. */
 const MESSAGE_BYTES = 1024;
@@ -12,6 +12,32 @@ const STACKS = {
   serverStream: ["ours", "connect-es", "grpc-js"],
   bidi: ["ours", "connect-es", "grpc-js", "bare"],
 } as const satisfies Record<string, readonly StackName[]>;
+
+/** What a streaming entry runs: server streams, or bidi ping-pong. */
+export type StreamingKind = "serverStream" | "bidi";
+
+/** A stack's client against its own server over h2c, running a streaming workload. */
+export function streamingEntry(
+  ctx: RunContext,
+  kind: StreamingKind,
+  stack: StackName,
+  wire: Wire,
+  key: string,
+): Entry {
+  const label = `${kind}-${stack}-${wire}`;
+  return {
+    key,
+    async start(scope: ChildScope) {
+      const { baseUrl } = await scope.server({ stack, httpVersion: "2" }, label);
+      return workloadEntrant(ctx, scope, key, label, {
+        kind,
+        client: { stack, httpVersion: "2", wire, baseUrl },
+        count: ctx.config.streamMessages,
+        size: MESSAGE_BYTES,
+      });
+    },
+  };
+}
 
 /**
  * Streaming over h2c, each stack's client against its own server: messages
@@ -32,19 +58,7 @@ export async function streaming(ctx: RunContext): Promise<void> {
       if (!wants(ctx, stack)) continue;
       for (const wire of ["connect", "grpc"] as const) {
         if (!supports(stack, "2", wire)) continue;
-        const label = `${test.kind}-${stack}-${wire}`;
-        entries.push({
-          key: `${stack}/${wire}`,
-          async start(scope: ChildScope) {
-            const { baseUrl } = await scope.server({ stack, httpVersion: "2" }, label);
-            return workloadEntrant(ctx, scope, `${stack}/${wire}`, label, {
-              kind: test.kind,
-              client: { stack, httpVersion: "2", wire, baseUrl },
-              count: ctx.config.streamMessages,
-              size: MESSAGE_BYTES,
-            });
-          },
-        });
+        entries.push(streamingEntry(ctx, test.kind, stack, wire, `${stack}/${wire}`));
       }
     }
     for (const [k, rounds] of await runCase(ctx, entries)) measured.set(k, figures(rounds).rate);

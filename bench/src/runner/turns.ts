@@ -42,6 +42,39 @@ export async function takeTurns(
   return results;
 }
 
+/**
+ * Measures `rounds` rounds of every entrant, all entrants at once in each
+ * round: their servers share the server core and their load generators the
+ * load core, so each gets the share of the machine the scheduler gives it,
+ * at the same moments. The ratio of two entrants' rates in a round is then
+ * the inverse ratio of what an operation costs them, whatever the machine
+ * was doing meanwhile. An entrant whose round fails keeps the error and the
+ * others go on alone.
+ */
+export async function takeTogether(
+  entrants: readonly Entrant[],
+  rounds: number,
+  log: (line: string) => void,
+): Promise<Map<string, Round[] | Error>> {
+  const results = new Map<string, Round[] | Error>();
+  for (const e of entrants) results.set(e.key, []);
+  for (let r = 0; r < rounds; r++) {
+    const running = entrants.filter((e) => Array.isArray(results.get(e.key)));
+    const settled = await Promise.allSettled(running.map((e) => e.measure()));
+    settled.forEach((outcome, i) => {
+      const key = running[i]!.key;
+      if (outcome.status === "fulfilled") {
+        (results.get(key) as Round[]).push(outcome.value);
+        log(`  round ${r + 1}/${rounds} ${key}: ${Math.round(outcome.value.rate)}/s`);
+      } else {
+        const error = outcome.reason;
+        results.set(key, error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  }
+  return results;
+}
+
 /** One stack of a case: its key, and how to start it (servers, load child, warm-up). */
 export interface Entry {
   readonly key: string;
@@ -49,13 +82,14 @@ export interface Entry {
 }
 
 /**
- * Runs one case: starts every entry in a fresh {@link ChildScope}, takes
- * their turns, and stops their children. An entry that fails to start keeps
- * its error and sits out the turns.
+ * Runs one case: starts every entry in a fresh {@link ChildScope}, measures
+ * their rounds (in turns unless told otherwise), and stops their children.
+ * An entry that fails to start keeps its error and sits out the rounds.
  */
 export async function runCase(
   ctx: RunContext,
   entries: readonly Entry[],
+  measure: typeof takeTurns = takeTurns,
 ): Promise<Map<string, Round[] | Error>> {
   const scope = new ChildScope(ctx);
   try {
@@ -66,7 +100,7 @@ export async function runCase(
       if (entrant instanceof Error) failed.set(entry.key, entrant);
       else entrants.push(entrant);
     }
-    const results = await takeTurns(entrants, ctx.config.rounds, ctx.report.log);
+    const results = await measure(entrants, ctx.config.rounds, ctx.report.log);
     for (const [key, error] of failed) results.set(key, error);
     return results;
   } finally {
