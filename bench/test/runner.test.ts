@@ -17,7 +17,7 @@ import { ensureLoadTools, h2load, wrk, wrkMillis } from "../src/runner/load-tool
 import { Report, type Row } from "../src/runner/report.js";
 import { median, quantileSorted } from "../src/runner/stats.js";
 import { ratio, renderTable } from "../src/runner/table.js";
-import { takeTurns, workloadEntrant } from "../src/runner/turns.js";
+import { takeTogether, takeTurns, workloadEntrant } from "../src/runner/turns.js";
 import { methodPath } from "../src/types.js";
 
 test("median and quantiles", () => {
@@ -91,6 +91,31 @@ test("turns: every round runs each entrant once, starting one further along", as
   };
   const results = await takeTurns([entrant("a"), entrant("b"), entrant("c", 2)], 3, () => {});
   assert.equal(order, ["a", "b", "c", "b", "c", "a", "a", "b"]);
+  assert.equal(results.get("a"), [{ rate: 1 }, { rate: 2 }, { rate: 3 }]);
+  assert.equal(results.get("b"), [{ rate: 1 }, { rate: 2 }, { rate: 3 }]);
+  assert.instance(results.get("c"), Error);
+});
+
+test("together: every round runs all entrants at once; a failed one drops out alone", async () => {
+  let running = 0;
+  let most = 0;
+  const entrant = (key: string, failAt?: number) => {
+    let n = 0;
+    return {
+      key,
+      async measure(): Promise<Round> {
+        running++;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        running--;
+        if (++n === failAt) throw new Error(`${key} broke`);
+        return { rate: n };
+      },
+    };
+  };
+  const results = await takeTogether([entrant("a"), entrant("b"), entrant("c", 2)], 3, () => {});
+  // All three overlapped in a round: they were measured at the same moments.
+  assert.is(most, 3);
   assert.equal(results.get("a"), [{ rate: 1 }, { rate: 2 }, { rate: 3 }]);
   assert.equal(results.get("b"), [{ rate: 1 }, { rate: 2 }, { rate: 3 }]);
   assert.instance(results.get("c"), Error);
