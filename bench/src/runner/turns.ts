@@ -10,6 +10,17 @@ export interface Entrant {
 }
 
 /**
+ * How the rounds of a case are measured: `rounds` rounds of every entrant,
+ * each round's outcome filed under the entrant's key (an error ends an
+ * entrant's rounds), `log` told of each.
+ */
+export type MeasureRounds = (
+  entrants: readonly Entrant[],
+  rounds: number,
+  log: (line: string) => void,
+) => Promise<Map<string, Round[] | Error>>;
+
+/**
  * Measures `rounds` rounds of every entrant, in turns: each round runs every
  * entrant once, starting one further along the list than the round before.
  * A stack's rounds are then spread over the whole case, between the rounds of
@@ -18,29 +29,21 @@ export interface Entrant {
  * stacks can be compared as a pair. An entrant whose round fails is dropped
  * from later turns and keeps the error.
  */
-export async function takeTurns(
-  entrants: readonly Entrant[],
-  rounds: number,
-  log: (line: string) => void,
-): Promise<Map<string, Round[] | Error>> {
-  const results = new Map<string, Round[] | Error>();
-  for (const e of entrants) results.set(e.key, []);
+export const takeTurns: MeasureRounds = async (entrants, rounds, log) => {
+  const record = new RoundRecord(entrants, rounds, log);
   for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < entrants.length; i++) {
       const entrant = entrants[(r + i) % entrants.length]!;
-      const measured = results.get(entrant.key);
-      if (!Array.isArray(measured)) continue;
+      if (!record.running(entrant)) continue;
       try {
-        const round = await entrant.measure();
-        measured.push(round);
-        log(`  round ${r + 1}/${rounds} ${entrant.key}: ${Math.round(round.rate)}/s`);
+        record.add(entrant, r, await entrant.measure());
       } catch (error) {
-        results.set(entrant.key, error instanceof Error ? error : new Error(String(error)));
+        record.fail(entrant, error);
       }
     }
   }
-  return results;
-}
+  return record.results;
+};
 
 /**
  * Measures `rounds` rounds of every entrant, all entrants at once in each
@@ -51,28 +54,45 @@ export async function takeTurns(
  * was doing meanwhile. An entrant whose round fails keeps the error and the
  * others go on alone.
  */
-export async function takeTogether(
-  entrants: readonly Entrant[],
-  rounds: number,
-  log: (line: string) => void,
-): Promise<Map<string, Round[] | Error>> {
-  const results = new Map<string, Round[] | Error>();
-  for (const e of entrants) results.set(e.key, []);
+export const takeTogether: MeasureRounds = async (entrants, rounds, log) => {
+  const record = new RoundRecord(entrants, rounds, log);
   for (let r = 0; r < rounds; r++) {
-    const running = entrants.filter((e) => Array.isArray(results.get(e.key)));
+    const running = entrants.filter((e) => record.running(e));
     const settled = await Promise.allSettled(running.map((e) => e.measure()));
     settled.forEach((outcome, i) => {
-      const key = running[i]!.key;
-      if (outcome.status === "fulfilled") {
-        (results.get(key) as Round[]).push(outcome.value);
-        log(`  round ${r + 1}/${rounds} ${key}: ${Math.round(outcome.value.rate)}/s`);
-      } else {
-        const error = outcome.reason;
-        results.set(key, error instanceof Error ? error : new Error(String(error)));
-      }
+      const entrant = running[i]!;
+      if (outcome.status === "fulfilled") record.add(entrant, r, outcome.value);
+      else record.fail(entrant, outcome.reason);
     });
   }
-  return results;
+  return record.results;
+};
+
+/** Every entrant's rounds so far, or the error that ended them; logs each round. */
+class RoundRecord {
+  readonly results = new Map<string, Round[] | Error>();
+
+  constructor(
+    entrants: readonly Entrant[],
+    readonly rounds: number,
+    readonly log: (line: string) => void,
+  ) {
+    for (const e of entrants) this.results.set(e.key, []);
+  }
+
+  /** Whether the entrant still takes part (no round of it has failed). */
+  running(entrant: Entrant): boolean {
+    return Array.isArray(this.results.get(entrant.key));
+  }
+
+  add(entrant: Entrant, r: number, round: Round): void {
+    (this.results.get(entrant.key) as Round[]).push(round);
+    this.log(`  round ${r + 1}/${this.rounds} ${entrant.key}: ${Math.round(round.rate)}/s`);
+  }
+
+  fail(entrant: Entrant, error: unknown): void {
+    this.results.set(entrant.key, error instanceof Error ? error : new Error(String(error)));
+  }
 }
 
 /** One stack of a case: its key, and how to start it (servers, load child, warm-up). */
@@ -89,7 +109,7 @@ export interface Entry {
 export async function runCase(
   ctx: RunContext,
   entries: readonly Entry[],
-  measure: typeof takeTurns = takeTurns,
+  measure: MeasureRounds = takeTurns,
 ): Promise<Map<string, Round[] | Error>> {
   const scope = new ChildScope(ctx);
   try {
