@@ -1,5 +1,5 @@
 import type { StackName, Wire } from "../types.js";
-import { figures, type RunContext, wants } from "./context.js";
+import { figures, noted, type RunContext, wants } from "./context.js";
 import type { Cell } from "./report.js";
 import { caseName, unaryEntry, writeRequest } from "./server-unary.js";
 import { streamingEntry } from "./streaming.js";
@@ -83,7 +83,7 @@ export async function sharedCore(ctx: RunContext): Promise<void> {
     for (const [stack, rounds] of results) {
       const cell = figures(rounds).rate;
       const borrowed = stack === pairing.peer && pairing.peerWire !== pairing.wire;
-      cells[stack as StackName] = borrowed ? { ...cell, note: "gRPC" } : cell;
+      cells[stack as StackName] = borrowed ? noted(cell, "gRPC") : cell;
     }
     ctx.report.add({
       section: "shared core",
