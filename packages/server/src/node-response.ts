@@ -2,6 +2,7 @@ import type { ServerResponse as Http1ServerResponse } from "node:http";
 import { constants, type Http2ServerResponse, type OutgoingHttpHeaders } from "node:http2";
 import { Code, ConnectError, type Metadata, type ServerResponse } from "@connect-ts/protocol";
 import { errorResponse } from "./error-response.js";
+import { httpDate } from "./http-date.js";
 import type { NodeServerRequest } from "./node-request.js";
 
 /** A response as Node's `http`, `https` and `http2` (compatibility API) servers hand it over. */
@@ -90,6 +91,8 @@ function respondHttp2(
   const empty = body === undefined || body.byteLength === 0;
   const out: OutgoingHttpHeaders = headers;
   out[":status"] = status;
+  // A date of our own spares Node's respond() a slow path: see httpDate.
+  out.date ??= httpDate();
   // With trailers to follow, a content-length tells a client nothing it can use.
   if (trailers !== undefined) res.addTrailers(headerRecord(trailers));
   else if (!bodyless(status)) out["content-length"] = empty ? "0" : String(body.byteLength);

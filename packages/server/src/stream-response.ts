@@ -1,6 +1,7 @@
 import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { Code, ConnectError, type Metadata, type ServerResponse } from "@connect-ts/protocol";
 import { errorResponse } from "./error-response.js";
+import { httpDate } from "./http-date.js";
 import { callOf, type StreamCall } from "./stream-call.js";
 import { resetUnreadAfterAnswer } from "./unread-body.js";
 
@@ -189,7 +190,8 @@ function sendTrailers(this: ServerHttp2Stream): void {
 
 /** Status and headers as `respond` takes them, in one pass. */
 function outgoingHeaders(status: number, headers: Metadata): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = { ":status": status };
+  // A date of our own, which the handler's metadata may still replace: see httpDate.
+  const out: OutgoingHttpHeaders = { ":status": status, date: httpDate() };
   addHeaders(out, headers);
   return out;
 }
