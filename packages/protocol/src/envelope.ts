@@ -1,3 +1,4 @@
+import { allocateBytes } from "./byte-slab.js";
 import { Code } from "./code.js";
 import { ConnectError } from "./connect-error.js";
 
@@ -16,7 +17,7 @@ export interface Envelope {
 
 /** Encodes one frame: a flags byte, a big-endian uint32 length, then the payload. */
 export function encodeEnvelope(flags: number, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(5 + data.length);
+  const out = allocateBytes(5 + data.length);
   out[0] = flags;
   const len = data.length;
   out[1] = len >>> 24;

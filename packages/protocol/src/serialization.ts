@@ -3,13 +3,12 @@ import {
   type DescFile,
   type DescMessage,
   type DescService,
-  fromBinary,
   fromJsonString,
   type MessageShape,
   type Registry,
-  toBinary,
   toJsonString,
 } from "@bufbuild/protobuf";
+import { binaryCodec } from "./binary-codec.js";
 import type { CodecName } from "./client-types.js";
 import { Code } from "./code.js";
 import { ConnectError } from "./connect-error.js";
@@ -58,17 +57,18 @@ export function createSerializer<Desc extends DescMessage>(
       },
     };
   }
+  const binary = binaryCodec(desc);
   return {
     parse(data) {
       try {
-        return fromBinary(desc, data);
+        return binary.decode(data);
       } catch (e) {
         throw parseError(desc, "proto", e, parseErrorCode);
       }
     },
     serialize(message) {
       try {
-        return toBinary(desc, message);
+        return binary.encode(message);
       } catch (e) {
         throw serializeError(desc, "proto", e);
       }
