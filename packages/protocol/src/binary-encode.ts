@@ -252,6 +252,13 @@ class Output {
     this.buf.set(value, this.pos);
     this.pos += value.byteLength;
   }
+
+  /** Eight little-endian bytes: the low then the high 32 bits. */
+  fixed64(lo: number, hi: number): void {
+    this.view.setInt32(this.pos, lo, true);
+    this.view.setInt32(this.pos + 4, hi, true);
+    this.pos += 8;
+  }
 }
 
 function writeFields(plan: Plan, message: object, out: Output): void {
@@ -345,16 +352,12 @@ function writeScalar(out: Output, scalar: ScalarType, value: unknown): void {
     }
     case ScalarType.FIXED64: {
       const { lo, hi } = protoInt64.uEnc(value as bigint);
-      out.view.setInt32(out.pos, lo, true);
-      out.view.setInt32(out.pos + 4, hi, true);
-      out.pos += 8;
+      out.fixed64(lo, hi);
       return;
     }
     case ScalarType.SFIXED64: {
       const { lo, hi } = protoInt64.enc(value as bigint);
-      out.view.setInt32(out.pos, lo, true);
-      out.view.setInt32(out.pos + 4, hi, true);
-      out.pos += 8;
+      out.fixed64(lo, hi);
       return;
     }
   }

@@ -203,23 +203,36 @@ test("the fields of a decoded message are its own: bytes are not shared between 
 /** Both codecs on the same input: the same message, or the same error. */
 function assertSameDecode<Desc extends DescMessage>(desc: Desc, bytes: Uint8Array, what: string) {
   const codec = binaryCodec(desc);
-  let expected: MessageShape<Desc> | Error;
+  assertSameOutcome(
+    outcome(() => codec.decode(bytes)),
+    outcome(() => fromBinary(desc, bytes)),
+    what,
+    (actual, expected) => assertSameMessage(actual, expected, what),
+  );
+}
+
+/** What a call returned, or the error it threw. */
+function outcome<T>(fn: () => T): T | Error {
   try {
-    expected = fromBinary(desc, bytes);
+    return fn();
   } catch (e) {
-    expected = e as Error;
+    return e as Error;
   }
-  let actual: MessageShape<Desc> | Error;
-  try {
-    actual = codec.decode(bytes);
-  } catch (e) {
-    actual = e as Error;
-  }
+}
+
+/** The same error message, or results that `compare` finds the same. */
+function assertSameOutcome<T>(
+  actual: T | Error,
+  expected: T | Error,
+  what: string,
+  compare: (actual: T, expected: T) => void,
+): void {
   if (expected instanceof Error) {
     assert.instance(actual, Error, what);
     assert.is((actual as Error).message, expected.message, what);
   } else {
-    assertSameMessage(actual, expected, what);
+    assert.not.instance(actual, Error, what);
+    compare(actual as T, expected);
   }
 }
 
@@ -323,25 +336,12 @@ test("values protobuf-es refuses or coerces on encode are handled as it handles 
   ];
   for (const [what, fields] of bad) {
     const message = { ...create(ScalarsSchema), ...fields } as Scalars;
-    let expected: Uint8Array | Error;
-    try {
-      expected = toBinary(ScalarsSchema, message);
-    } catch (e) {
-      expected = e as Error;
-    }
-    let actual: Uint8Array | Error;
-    try {
-      actual = codec.encode(message);
-    } catch (e) {
-      actual = e as Error;
-    }
-    if (expected instanceof Error) {
-      assert.instance(actual, Error, what);
-      assert.is((actual as Error).message, expected.message, what);
-    } else {
-      assert.ok(actual instanceof Uint8Array, what);
-      assert.equal([...(actual as Uint8Array)], [...expected], what);
-    }
+    assertSameOutcome(
+      outcome(() => codec.encode(message)),
+      outcome(() => toBinary(ScalarsSchema, message)),
+      what,
+      (actual, expected) => assert.equal([...actual], [...expected], what),
+    );
   }
 });
 
