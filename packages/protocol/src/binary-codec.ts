@@ -10,11 +10,11 @@ import { planOf } from "./binary-plan.js";
  * protobuf-es's `fromBinary` and `toBinary` reach every field through a
  * reflection object, and its writer gathers bytes in arrays and chunks that
  * are copied together at the end. On small messages that is most of their
- * cost. Messages of the common shape (proto3 syntax; singular fields of
- * scalar, open enum and message types) are read here with protobuf-es's own
- * wire reader, field by field, and written in one exactly sized buffer.
- * Anything else (lists, maps, oneofs, proto2 and editions files, wrapper and
- * Struct fields, 64-bit fields as strings) goes to protobuf-es whole, as
+ * cost. Messages of the common shape (proto3 syntax; fields of scalar, open
+ * enum and message types, single or repeated) are read here with
+ * protobuf-es's own wire reader, field by field, and written in one exactly
+ * sized buffer. Anything else (maps, oneofs, proto2 and editions files,
+ * wrapper and Struct fields, 64-bit fields as strings) goes to protobuf-es whole, as
  * does any input this path does not expect (an unknown field, a message
  * field seen twice, a wire type that does not match, a length that does not
  * add up, a value of the wrong type): protobuf-es then reads or writes it,

@@ -1,5 +1,5 @@
 import { ScalarType } from "@bufbuild/protobuf";
-import type { BinaryReader } from "@bufbuild/protobuf/wire";
+import { type BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import { type FieldPlan, Kind, type Plan, recursionLimit } from "./binary-plan.js";
 
 /**
@@ -17,21 +17,69 @@ export function readFields(
   if (depth >= recursionLimit) return undefined;
   const message = { ...plan.zero };
   for (const name of plan.bytesFields) message[name] = new Uint8Array(0);
+  for (const name of plan.listFields) message[name] = [];
   while (reader.pos < end) {
     const tag = reader.uint32();
     const field = plan.byNumber.get(tag >>> 3);
-    if (field === undefined || (tag & 7) !== field.wireType) return undefined;
-    if (field.kind === Kind.Message) {
-      if (message[field.name] !== undefined) return undefined;
-      const length = reader.uint32();
-      const nested = readFields(field.message!, reader, reader.pos + length, depth + 1);
-      if (nested === undefined) return undefined;
-      message[field.name] = nested;
-    } else {
-      message[field.name] = readScalar(reader, field);
+    if (field === undefined) return undefined;
+    const wireType = tag & 7;
+    switch (field.kind) {
+      case Kind.Message: {
+        if (wireType !== field.wireType || message[field.name] !== undefined) return undefined;
+        const nested = readNested(field, reader, depth);
+        if (nested === undefined) return undefined;
+        message[field.name] = nested;
+        break;
+      }
+      case Kind.MessageList: {
+        if (wireType !== field.wireType) return undefined;
+        const nested = readNested(field, reader, depth);
+        if (nested === undefined) return undefined;
+        (message[field.name] as unknown[]).push(nested);
+        break;
+      }
+      case Kind.ScalarList:
+        if (!readListed(reader, field, wireType, message[field.name] as unknown[]))
+          return undefined;
+        break;
+      default:
+        if (wireType !== field.wireType) return undefined;
+        message[field.name] = readScalar(reader, field);
     }
   }
   return reader.pos === end ? message : undefined;
+}
+
+/** A length-delimited message, or undefined if it needs protobuf-es. */
+function readNested(
+  field: FieldPlan,
+  reader: BinaryReader,
+  depth: number,
+): Record<string, unknown> | undefined {
+  const length = reader.uint32();
+  return readFields(field.message!, reader, reader.pos + length, depth + 1);
+}
+
+/**
+ * Reads one record of a scalar list into it: a single element, or a packed
+ * run of them (accepted whether or not the field is declared packed, as
+ * parsers must). False if the record needs protobuf-es.
+ */
+function readListed(
+  reader: BinaryReader,
+  field: FieldPlan,
+  wireType: number,
+  list: unknown[],
+): boolean {
+  // Strings and bytes are length-delimited elements, never packed: this takes them.
+  if (wireType === field.wireType) {
+    list.push(readScalar(reader, field));
+    return true;
+  }
+  if (wireType !== WireType.LengthDelimited) return false;
+  const end = reader.uint32() + reader.pos;
+  while (reader.pos < end) list.push(readScalar(reader, field));
+  return reader.pos === end;
 }
 
 function readScalar(reader: BinaryReader, field: FieldPlan): unknown {

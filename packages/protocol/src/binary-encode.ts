@@ -26,7 +26,7 @@ export function encodeMessage(plan: Plan, message: object): Uint8Array {
 
 type Unknown = { no: number; wireType: WireType; data: Uint8Array };
 
-/** The fields of a message that are written: set ones, in field-number order. */
+/** Whether a field is written: set ones are, in field-number order. */
 function isWritten(field: FieldPlan, values: Record<string, unknown>, value: unknown): boolean {
   switch (field.kind) {
     case Kind.Implicit:
@@ -35,6 +35,10 @@ function isWritten(field: FieldPlan, values: Record<string, unknown>, value: unk
       return value !== undefined && Object.hasOwn(values, field.name);
     case Kind.Message:
       return value !== undefined;
+    case Kind.ScalarList:
+    case Kind.MessageList:
+      if (!Array.isArray(value)) throw new TypeError("not a list");
+      return value.length > 0;
   }
 }
 
@@ -58,8 +62,8 @@ function isZero(scalar: ScalarType, value: unknown): boolean {
 }
 
 /**
- * The encoded size of a message's fields. The sizes of nested messages are
- * pushed to `sizes` in the order the write pass meets them.
+ * The encoded size of a message's fields. The sizes of nested messages and
+ * of packed lists are pushed to `sizes` in the order the write pass meets them.
  */
 function sizeFields(plan: Plan, message: object, sizes: number[]): number {
   const values = message as Record<string, unknown>;
@@ -67,15 +71,29 @@ function sizeFields(plan: Plan, message: object, sizes: number[]): number {
   for (const field of plan.fields) {
     const value = values[field.name];
     if (!isWritten(field, values, value)) continue;
-    size += field.tag.length;
-    if (field.kind === Kind.Message) {
-      const slot = sizes.length;
-      sizes.push(0);
-      const inner = sizeFields(field.message!, value as object, sizes);
-      sizes[slot] = inner;
-      size += varint32Size(inner) + inner;
-    } else {
-      size += scalarSize(field.scalar, value);
+    switch (field.kind) {
+      case Kind.Message:
+        size += field.tag.length + sizeNested(field.message!, value, sizes);
+        break;
+      case Kind.MessageList:
+        for (const item of value as unknown[]) {
+          size += field.tag.length + sizeNested(field.message!, item, sizes);
+        }
+        break;
+      case Kind.ScalarList:
+        if (field.packedTag !== undefined) {
+          let inner = 0;
+          for (const item of value as unknown[]) inner += scalarSize(field.scalar, item);
+          sizes.push(inner);
+          size += field.packedTag.length + varint32Size(inner) + inner;
+        } else {
+          for (const item of value as unknown[]) {
+            size += field.tag.length + scalarSize(field.scalar, item);
+          }
+        }
+        break;
+      default:
+        size += field.tag.length + scalarSize(field.scalar, value);
     }
   }
   const unknown = (message as { $unknown?: Unknown[] }).$unknown;
@@ -85,6 +103,16 @@ function sizeFields(plan: Plan, message: object, sizes: number[]): number {
     }
   }
   return size;
+}
+
+/** A nested message's length prefix and fields; its size goes to `sizes` for the write pass. */
+function sizeNested(plan: Plan, value: unknown, sizes: number[]): number {
+  if (typeof value !== "object" || value === null) throw new TypeError("not a message");
+  const slot = sizes.length;
+  sizes.push(0);
+  const inner = sizeFields(plan, value, sizes);
+  sizes[slot] = inner;
+  return varint32Size(inner) + inner;
 }
 
 function scalarSize(scalar: ScalarType, value: unknown): number {
@@ -266,12 +294,28 @@ function writeFields(plan: Plan, message: object, out: Output): void {
   for (const field of plan.fields) {
     const value = values[field.name];
     if (!isWritten(field, values, value)) continue;
-    out.bytes(field.tag);
-    if (field.kind === Kind.Message) {
-      out.varint32(out.sizes[out.next++]!);
-      writeFields(field.message!, value as object, out);
-    } else {
-      writeScalar(out, field.scalar, value);
+    switch (field.kind) {
+      case Kind.Message:
+        writeNested(out, field, value as object);
+        break;
+      case Kind.MessageList:
+        for (const item of value as object[]) writeNested(out, field, item);
+        break;
+      case Kind.ScalarList:
+        if (field.packedTag !== undefined) {
+          out.bytes(field.packedTag);
+          out.varint32(out.sizes[out.next++]!);
+          for (const item of value as unknown[]) writeScalar(out, field.scalar, item);
+        } else {
+          for (const item of value as unknown[]) {
+            out.bytes(field.tag);
+            writeScalar(out, field.scalar, item);
+          }
+        }
+        break;
+      default:
+        out.bytes(field.tag);
+        writeScalar(out, field.scalar, value);
     }
   }
   const unknown = (message as { $unknown?: Unknown[] }).$unknown;
@@ -281,6 +325,12 @@ function writeFields(plan: Plan, message: object, out: Output): void {
       out.bytes(data);
     }
   }
+}
+
+function writeNested(out: Output, field: FieldPlan, message: object): void {
+  out.bytes(field.tag);
+  out.varint32(out.sizes[out.next++]!);
+  writeFields(field.message!, message, out);
 }
 
 function writeScalar(out: Output, scalar: ScalarType, value: unknown): void {

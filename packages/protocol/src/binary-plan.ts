@@ -9,6 +9,10 @@ export enum Kind {
   /** A proto3 `optional` scalar or enum: absent when undefined. */
   Explicit,
   Message,
+  /** A repeated scalar or enum: absent when empty. */
+  ScalarList,
+  /** A repeated message: absent when empty. */
+  MessageList,
 }
 
 export interface FieldPlan {
@@ -20,6 +24,8 @@ export interface FieldPlan {
   readonly wireType: WireType;
   /** The encoded tag (field number and wire type). */
   readonly tag: Uint8Array;
+  /** A scalar list written packed: the tag of its one length-delimited record. */
+  readonly packedTag: Uint8Array | undefined;
   readonly validateUtf8: boolean;
   /** The type of a message field. */
   readonly nested: DescMessage | undefined;
@@ -36,6 +42,8 @@ export interface Plan {
   readonly zero: Record<string, unknown>;
   /** Fields whose zero value is a `Uint8Array`, which each message needs its own of. */
   readonly bytesFields: readonly string[];
+  /** List fields, whose empty array each message needs its own of too. */
+  readonly listFields: readonly string[];
 }
 
 /** Beyond this depth protobuf-es reads the message, and fails as it does. */
@@ -80,60 +88,99 @@ function shallowPlan(desc: DescMessage): Plan | undefined {
   for (const field of desc.fields) {
     const plan = fieldPlan(field);
     if (plan === undefined) return undefined;
-    fields.push({ ...plan, tag: encodeTag(plan.number, plan.wireType) });
+    const packed = field.fieldKind === "list" && field.listKind !== "message" && field.packed;
+    fields.push({
+      ...plan,
+      tag: encodeTag(plan.number, plan.wireType),
+      packedTag: packed ? encodeTag(plan.number, WireType.LengthDelimited) : undefined,
+    });
   }
   fields.sort((a, b) => a.number - b.number);
-  const zero = create(desc) as unknown as Record<string, unknown>;
+  // Copied once: create() adds one property at a time, and past a dozen V8
+  // keeps such an object as a dictionary, which every copy of it would be too
+  // (and slow to make). A spread copy has a fixed shape, and so do its copies.
+  const zero = { ...(create(desc) as unknown as Record<string, unknown>) };
   const bytesFields = Object.keys(zero).filter((k) => zero[k] instanceof Uint8Array);
+  const listFields = Object.keys(zero).filter((k) => Array.isArray(zero[k]));
   return {
     desc,
     fields,
     byNumber: new Map(fields.map((f) => [f.number, f])),
     zero,
     bytesFields,
+    listFields,
   };
 }
 
-function fieldPlan(field: DescField): Omit<FieldPlan, "tag"> | undefined {
-  const base = {
-    number: field.number,
-    name: field.localName,
-    nested: field.fieldKind === "message" ? field.message : undefined,
-    message: undefined,
-  };
+type PlannedField = Omit<FieldPlan, "tag" | "packedTag">;
+
+function fieldPlan(field: DescField): PlannedField | undefined {
   const implicit = field.presence === FeatureSet_FieldPresence.IMPLICIT;
+  const single = implicit ? Kind.Implicit : Kind.Explicit;
   switch (field.fieldKind) {
     case "scalar":
-      if (field.longAsString) return undefined;
-      return {
-        ...base,
-        kind: implicit ? Kind.Implicit : Kind.Explicit,
-        scalar: field.scalar,
-        wireType: wireTypeOf(field.scalar),
-        validateUtf8: field.utf8Validation,
-      };
+      return field.longAsString ? undefined : scalarPlan(field, single, field.scalar, field);
     case "enum":
-      if (!field.enum.open) return undefined;
-      return {
-        ...base,
-        kind: implicit ? Kind.Implicit : Kind.Explicit,
-        scalar: ScalarType.INT32,
-        wireType: WireType.Varint,
-        validateUtf8: false,
-      };
+      return field.enum.open ? scalarPlan(field, single, ScalarType.INT32) : undefined;
     case "message":
-      if (field.delimitedEncoding || isWrapperDesc(field.message)) return undefined;
-      if (field.message.typeName === "google.protobuf.Struct") return undefined;
-      return {
-        ...base,
-        kind: Kind.Message,
-        scalar: ScalarType.BYTES,
-        wireType: WireType.LengthDelimited,
-        validateUtf8: false,
-      };
+      // A wrapper in a singular field stands for its value, not a message.
+      if (isWrapperDesc(field.message)) return undefined;
+      return messagePlan(field, Kind.Message, field.message, field.delimitedEncoding);
+    case "list":
+      switch (field.listKind) {
+        case "scalar":
+          if (field.longAsString) return undefined;
+          return scalarPlan(field, Kind.ScalarList, field.scalar, field);
+        case "enum":
+          return field.enum.open ? scalarPlan(field, Kind.ScalarList, ScalarType.INT32) : undefined;
+        case "message":
+          return messagePlan(field, Kind.MessageList, field.message, field.delimitedEncoding);
+      }
+      return undefined;
     default:
       return undefined;
   }
+}
+
+/** A scalar or enum field, single or listed; enums are int32 on the wire. */
+function scalarPlan(
+  field: DescField,
+  kind: Kind,
+  scalar: ScalarType,
+  utf8?: { utf8Validation: boolean },
+): PlannedField {
+  return {
+    number: field.number,
+    name: field.localName,
+    kind,
+    scalar,
+    wireType: wireTypeOf(scalar),
+    validateUtf8: utf8?.utf8Validation ?? false,
+    nested: undefined,
+    message: undefined,
+  };
+}
+
+/** A message field, single or listed; undefined for the types that are not plain messages. */
+function messagePlan(
+  field: DescField,
+  kind: Kind,
+  type: DescMessage,
+  delimited: boolean,
+): PlannedField | undefined {
+  // Struct may stand for a JSON object in a field; groups are not length-delimited.
+  if (delimited || type.typeName === "google.protobuf.Struct") return undefined;
+  return {
+    number: field.number,
+    name: field.localName,
+    kind,
+    // Not read for messages; bytes share their wire type.
+    scalar: ScalarType.BYTES,
+    wireType: WireType.LengthDelimited,
+    validateUtf8: false,
+    nested: type,
+    message: undefined,
+  };
 }
 
 function wireTypeOf(scalar: ScalarType): WireType {

@@ -20,11 +20,13 @@ import {
   CycleBSchema,
   type Scalars,
   ScalarsSchema,
-  WithListChildSchema,
-  WithListSchema,
+  type Lists,
+  ListsSchema,
+  WithMapChildSchema,
   WithLongStringSchema,
   WithMapSchema,
   WithOneofSchema,
+  WithStructListSchema,
   WithStructSchema,
   WithWrapperSchema,
 } from "./gen/testpb/v1/codec_pb.js";
@@ -110,6 +112,37 @@ function randomScalars(next: () => number, depth: number): Scalars {
   return message;
 }
 
+function randomLists(next: () => number, depth: number): Lists {
+  const some = <T>(value: () => T, lengths = [0, 0, 1, 2, 5, 40]): T[] =>
+    Array.from({ length: pick(next, lengths) }, value);
+  const message = create(ListsSchema, {
+    rDouble: some(() => pick(next, doubles)),
+    rFloat: some(() => Math.fround(pick(next, floats))),
+    rInt64: some(() => pick(next, int64s)),
+    rUint64: some(() => pick(next, uint64s)),
+    rInt32: some(() => pick(next, int32s)),
+    rFixed64: some(() => pick(next, uint64s)),
+    rFixed32: some(() => pick(next, uint32s)),
+    rBool: some(() => next() < 0.5),
+    rString: some(() => pick(next, texts)),
+    rBytes: some(() => randomBytes(next)),
+    rUint32: some(() => pick(next, uint32s)),
+    rEnum: some(() => pick(next, [Color.RED, Color.BLUE, 7, 0])),
+    rSfixed32: some(() => pick(next, int32s)),
+    rSfixed64: some(() => pick(next, int64s)),
+    rSint32: some(() => pick(next, int32s)),
+    rSint64: some(() => pick(next, int64s)),
+    unpacked: some(() => pick(next, int32s)),
+    names: some(() => ({ value: pick(next, texts) })),
+    label: next() < 0.5 ? pick(next, texts) : "",
+  });
+  if (next() < 0.5) message.items = some(() => randomScalars(next, 2), [1, 2, 3]);
+  if (depth < 2 && next() < 0.4) {
+    message.children = some(() => randomLists(next, depth + 1), [1, 2]);
+  }
+  return message;
+}
+
 /** Equal as protobuf-es would produce it: same own keys in the same order, same values. */
 function assertSameMessage(actual: unknown, expected: unknown, what: string): void {
   assert.equal(actual, expected, what);
@@ -124,17 +157,18 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-test("the common shape is planned; lists, maps, oneofs, wrappers, Struct and string longs are not", () => {
+test("the common shape is planned; maps, oneofs, wrappers, Struct and string longs are not", () => {
   assert.ok(planOf(ScalarsSchema) !== undefined);
+  assert.ok(planOf(ListsSchema) !== undefined);
   assert.ok(planOf(EchoRequestSchema) !== undefined);
   for (const desc of [
-    WithListSchema,
+    WithStructListSchema,
     WithMapSchema,
     WithOneofSchema,
     WithWrapperSchema,
     WithStructSchema,
     WithLongStringSchema,
-    WithListChildSchema,
+    WithMapChildSchema,
   ]) {
     assert.is(planOf(desc), undefined, desc.typeName);
   }
@@ -147,7 +181,7 @@ test("a cycle through a type that is not planned leaves every type on it unplann
   assert.is(planOf(CycleBSchema), undefined);
   const message = create(CycleBSchema, {
     name: "b",
-    a: { b: { name: "inner" }, list: { numbers: [1, 2] } },
+    a: { b: { name: "inner" }, map: { counts: { x: 1 } } },
   });
   const codec = binaryCodec(CycleBSchema);
   const bytes = toBinary(CycleBSchema, message);
@@ -187,6 +221,94 @@ test("random messages take the codec's own path both ways, with nothing left to 
   }
 });
 
+test("random messages with lists: the same bytes and messages as protobuf-es, on the codec's own path", () => {
+  const plan = planOf(ListsSchema)!;
+  const codec = binaryCodec(ListsSchema);
+  const next = random(42);
+  for (let i = 0; i < 1500; i++) {
+    const message = randomLists(next, 0);
+    const expected = toBinary(ListsSchema, message);
+    const actual = encodeMessage(plan, message);
+    if (!sameBytes(actual, expected)) {
+      assert.equal([...actual], [...expected], `message ${i}: ${JSON.stringify(message, big)}`);
+    }
+    const decoded = readFields(plan, new BinaryReader(expected), expected.length, 0);
+    assert.ok(decoded !== undefined, `message ${i} decoded by the codec itself`);
+    assertSameMessage(decoded, fromBinary(ListsSchema, expected), `message ${i}`);
+    assertSameMessage(codec.decode(expected), decoded, `message ${i} through the codec`);
+  }
+});
+
+test("scalar lists are read packed or not, whatever the field declares", () => {
+  const plan = planOf(ListsSchema)!;
+  const w = () => new BinaryWriter();
+  const cases: [string, Uint8Array][] = [
+    // r_int32 is packed by default: one element at a time must read too.
+    [
+      "unpacked records of a packed field",
+      w().tag(5, WireType.Varint).int32(-3).tag(5, WireType.Varint).int32(9).finish(),
+    ],
+    // unpacked is declared [packed = false]: a packed run must read too.
+    [
+      "a packed run of an unpacked field",
+      w().tag(17, WireType.LengthDelimited).fork().int32(1).int32(300).join().finish(),
+    ],
+    [
+      "both, mixed",
+      w()
+        .tag(17, WireType.Varint)
+        .int32(4)
+        .tag(17, WireType.LengthDelimited)
+        .fork()
+        .int32(5)
+        .join()
+        .finish(),
+    ],
+    [
+      "packed fixed32",
+      w().tag(7, WireType.LengthDelimited).fork().fixed32(1).fixed32(2).join().finish(),
+    ],
+    ["an empty packed run", w().tag(5, WireType.LengthDelimited).fork().join().finish()],
+  ];
+  for (const [what, bytes] of cases) {
+    const decoded = readFields(plan, new BinaryReader(bytes), bytes.length, 0);
+    assert.ok(decoded !== undefined, what);
+    assertSameMessage(decoded, fromBinary(ListsSchema, bytes), what);
+  }
+  // Strings and bytes are never packed: a length-delimited record is one element.
+  const strings = w().tag(9, WireType.LengthDelimited).string("ab").finish();
+  assertSameMessage(
+    readFields(plan, new BinaryReader(strings), strings.length, 0),
+    fromBinary(ListsSchema, strings),
+    "a string",
+  );
+  // A packed run whose last element overruns it is left to protobuf-es.
+  const overrun = Uint8Array.of(0x2a, 0x01, 0x80, 0x01);
+  assertSameDecode(ListsSchema, overrun, "a packed run that overruns its length");
+  assert.is(
+    outcome(() => readFields(plan, new BinaryReader(overrun), overrun.length, 0)),
+    undefined,
+  );
+});
+
+test("lists that are not lists, and list items that are not messages, are handled as protobuf-es handles them", () => {
+  const codec = binaryCodec(ListsSchema);
+  for (const [what, fields] of [
+    ["a list that is undefined", { rInt32: undefined }],
+    ["a list that is a number", { rInt32: 5 }],
+    ["a message list with a number in it", { items: [5] }],
+    ["a message list with null in it", { items: [null] }],
+  ] as const) {
+    const message = { ...create(ListsSchema), ...fields } as unknown as Lists;
+    assertSameOutcome(
+      outcome(() => codec.encode(message)),
+      outcome(() => toBinary(ListsSchema, message)),
+      what,
+      (actual, expected) => assert.equal([...actual], [...expected], what),
+    );
+  }
+});
+
 function big(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? `${value}n` : value;
 }
@@ -196,6 +318,13 @@ test("the fields of a decoded message are its own: bytes are not shared between 
   const a = codec.decode(new Uint8Array(0));
   const b = codec.decode(new Uint8Array(0));
   assert.is.not(a.fBytes, b.fBytes);
+  const listed = new BinaryWriter().tag(5, WireType.Varint).int32(1).finish();
+  const lists = binaryCodec(ListsSchema);
+  const c = lists.decode(listed);
+  const d = lists.decode(listed);
+  assert.is.not(c.rInt32, d.rInt32);
+  assert.equal(d.rInt32, [1]);
+  assert.equal(lists.decode(new Uint8Array(0)).rInt32, []);
   assert.is(a.$typeName, "testpb.v1.Scalars");
   assert.equal(a, create(ScalarsSchema));
 });
@@ -346,16 +475,16 @@ test("values protobuf-es refuses or coerces on encode are handled as it handles 
 });
 
 test("types that are not planned still go through protobuf-es, both ways", () => {
-  const list = create(WithListSchema, { numbers: [1, -2, 3] });
-  const child = create(WithListChildSchema, { name: "n", list });
+  const structs = create(WithStructListSchema, { items: [{ fields: {} }] });
+  const child = create(WithMapChildSchema, { name: "n", map: { counts: { a: 3 } } });
   const struct = create(WithStructSchema, { fields: { a: 1, b: [true, "x"] } });
   const wrapper = create(WithWrapperSchema, { name: "wrapped" });
   const long = create(WithLongStringSchema, { id: "-12345678901234" });
   const oneof = create(WithOneofSchema, { choice: { case: "number", value: 4 } });
   const map = create(WithMapSchema, { counts: { a: 1, b: 2 } });
   const pairs: [DescMessage, unknown][] = [
-    [WithListSchema, list],
-    [WithListChildSchema, child],
+    [WithStructListSchema, structs],
+    [WithMapChildSchema, child],
     [WithStructSchema, struct],
     [WithWrapperSchema, wrapper],
     [WithLongStringSchema, long],

@@ -7,7 +7,7 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import type { StringValue, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct, file_google_protobuf_timestamp, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
 
@@ -15,7 +15,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file testpb/v1/codec.proto.
  */
 export const file_testpb_v1_codec: GenFile = /*@__PURE__*/
-  fileDesc("ChV0ZXN0cGIvdjEvY29kZWMucHJvdG8SCXRlc3RwYi52MSKtBAoHU2NhbGFycxIQCghmX2RvdWJsZRgBIAEoARIPCgdmX2Zsb2F0GAIgASgCEg8KB2ZfaW50NjQYAyABKAMSEAoIZl91aW50NjQYBCABKAQSDwoHZl9pbnQzMhgFIAEoBRIRCglmX2ZpeGVkNjQYBiABKAYSEQoJZl9maXhlZDMyGAcgASgHEg4KBmZfYm9vbBgIIAEoCBIQCghmX3N0cmluZxgJIAEoCRIPCgdmX2J5dGVzGAwgASgMEhAKCGZfdWludDMyGA0gASgNEiAKBmZfZW51bRgOIAEoDjIQLnRlc3RwYi52MS5Db2xvchISCgpmX3NmaXhlZDMyGA8gASgPEhIKCmZfc2ZpeGVkNjQYECABKBASEAoIZl9zaW50MzIYESABKBESEAoIZl9zaW50NjQYEiABKBISIQoFY2hpbGQYEyABKAsyEi50ZXN0cGIudjEuU2NhbGFycxIoCgR3aGVuGBQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgdvX2ludDMyGBUgASgFSACIAQESFQoIb19zdHJpbmcYFiABKAlIAYgBARIlCgZvX2VudW0YFyABKA4yEC50ZXN0cGIudjEuQ29sb3JIAogBARITCgZvX2Jvb2wYGCABKAhIA4gBARINCgNmYXIYwLgCIAEoBUIKCghfb19pbnQzMkILCglfb19zdHJpbmdCCQoHX29fZW51bUIJCgdfb19ib29sIhsKCFdpdGhMaXN0Eg8KB251bWJlcnMYASADKAUiaAoHV2l0aE1hcBIuCgZjb3VudHMYASADKAsyHi50ZXN0cGIudjEuV2l0aE1hcC5Db3VudHNFbnRyeRotCgtDb3VudHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAU6AjgBIjcKCVdpdGhPbmVvZhIOCgR0ZXh0GAEgASgJSAASEAoGbnVtYmVyGAIgASgFSABCCAoGY2hvaWNlIjkKC1dpdGhXcmFwcGVyEioKBG5hbWUYASABKAsyHC5nb29nbGUucHJvdG9idWYuU3RyaW5nVmFsdWUiNQoKV2l0aFN0cnVjdBInCgZmaWVsZHMYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IiAKDldpdGhMb25nU3RyaW5nEg4KAmlkGAEgASgDQgIwASJACg1XaXRoTGlzdENoaWxkEgwKBG5hbWUYASABKAkSIQoEbGlzdBgCIAEoCzITLnRlc3RwYi52MS5XaXRoTGlzdCJJCgZDeWNsZUESHAoBYhgBIAEoCzIRLnRlc3RwYi52MS5DeWNsZUISIQoEbGlzdBgCIAEoCzITLnRlc3RwYi52MS5XaXRoTGlzdCI0CgZDeWNsZUISHAoBYRgBIAEoCzIRLnRlc3RwYi52MS5DeWNsZUESDAoEbmFtZRgCIAEoCSo9CgVDb2xvchIVChFDT0xPUl9VTlNQRUNJRklFRBAAEg0KCUNPTE9SX1JFRBABEg4KCkNPTE9SX0JMVUUQAmIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_google_protobuf_wrappers]);
+  fileDesc("ChV0ZXN0cGIvdjEvY29kZWMucHJvdG8SCXRlc3RwYi52MSKtBAoHU2NhbGFycxIQCghmX2RvdWJsZRgBIAEoARIPCgdmX2Zsb2F0GAIgASgCEg8KB2ZfaW50NjQYAyABKAMSEAoIZl91aW50NjQYBCABKAQSDwoHZl9pbnQzMhgFIAEoBRIRCglmX2ZpeGVkNjQYBiABKAYSEQoJZl9maXhlZDMyGAcgASgHEg4KBmZfYm9vbBgIIAEoCBIQCghmX3N0cmluZxgJIAEoCRIPCgdmX2J5dGVzGAwgASgMEhAKCGZfdWludDMyGA0gASgNEiAKBmZfZW51bRgOIAEoDjIQLnRlc3RwYi52MS5Db2xvchISCgpmX3NmaXhlZDMyGA8gASgPEhIKCmZfc2ZpeGVkNjQYECABKBASEAoIZl9zaW50MzIYESABKBESEAoIZl9zaW50NjQYEiABKBISIQoFY2hpbGQYEyABKAsyEi50ZXN0cGIudjEuU2NhbGFycxIoCgR3aGVuGBQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgdvX2ludDMyGBUgASgFSACIAQESFQoIb19zdHJpbmcYFiABKAlIAYgBARIlCgZvX2VudW0YFyABKA4yEC50ZXN0cGIudjEuQ29sb3JIAogBARITCgZvX2Jvb2wYGCABKAhIA4gBARINCgNmYXIYwLgCIAEoBUIKCghfb19pbnQzMkILCglfb19zdHJpbmdCCQoHX29fZW51bUIJCgdfb19ib29sItADCgVMaXN0cxIQCghyX2RvdWJsZRgBIAMoARIPCgdyX2Zsb2F0GAIgAygCEg8KB3JfaW50NjQYAyADKAMSEAoIcl91aW50NjQYBCADKAQSDwoHcl9pbnQzMhgFIAMoBRIRCglyX2ZpeGVkNjQYBiADKAYSEQoJcl9maXhlZDMyGAcgAygHEg4KBnJfYm9vbBgIIAMoCBIQCghyX3N0cmluZxgJIAMoCRIPCgdyX2J5dGVzGAogAygMEhAKCHJfdWludDMyGAsgAygNEiAKBnJfZW51bRgMIAMoDjIQLnRlc3RwYi52MS5Db2xvchISCgpyX3NmaXhlZDMyGA0gAygPEhIKCnJfc2ZpeGVkNjQYDiADKBASEAoIcl9zaW50MzIYDyADKBESEAoIcl9zaW50NjQYECADKBISFAoIdW5wYWNrZWQYESADKAVCAhAAEiEKBWl0ZW1zGBIgAygLMhIudGVzdHBiLnYxLlNjYWxhcnMSIgoIY2hpbGRyZW4YEyADKAsyEC50ZXN0cGIudjEuTGlzdHMSKwoFbmFtZXMYFCADKAsyHC5nb29nbGUucHJvdG9idWYuU3RyaW5nVmFsdWUSDQoFbGFiZWwYFSABKAkiOAoOV2l0aFN0cnVjdExpc3QSJgoFaXRlbXMYASADKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0ImgKB1dpdGhNYXASLgoGY291bnRzGAEgAygLMh4udGVzdHBiLnYxLldpdGhNYXAuQ291bnRzRW50cnkaLQoLQ291bnRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgFOgI4ASI3CglXaXRoT25lb2YSDgoEdGV4dBgBIAEoCUgAEhAKBm51bWJlchgCIAEoBUgAQggKBmNob2ljZSI5CgtXaXRoV3JhcHBlchIqCgRuYW1lGAEgASgLMhwuZ29vZ2xlLnByb3RvYnVmLlN0cmluZ1ZhbHVlIjUKCldpdGhTdHJ1Y3QSJwoGZmllbGRzGAEgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCIgCg5XaXRoTG9uZ1N0cmluZxIOCgJpZBgBIAEoA0ICMAEiPQoMV2l0aE1hcENoaWxkEgwKBG5hbWUYASABKAkSHwoDbWFwGAIgASgLMhIudGVzdHBiLnYxLldpdGhNYXAiRwoGQ3ljbGVBEhwKAWIYASABKAsyES50ZXN0cGIudjEuQ3ljbGVCEh8KA21hcBgCIAEoCzISLnRlc3RwYi52MS5XaXRoTWFwIjQKBkN5Y2xlQhIcCgFhGAEgASgLMhEudGVzdHBiLnYxLkN5Y2xlQRIMCgRuYW1lGAIgASgJKj0KBUNvbG9yEhUKEUNPTE9SX1VOU1BFQ0lGSUVEEAASDQoJQ09MT1JfUkVEEAESDgoKQ09MT1JfQkxVRRACYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_google_protobuf_wrappers]);
 
 /**
  * Every scalar type, an enum, nested and recursive messages, and proto3
@@ -150,23 +150,142 @@ export const ScalarsSchema: GenMessage<Scalars> = /*@__PURE__*/
   messageDesc(file_testpb_v1_codec, 0);
 
 /**
- * Shapes left to protobuf-es.
+ * Lists of every kind the codec handles itself.
  *
- * @generated from message testpb.v1.WithList
+ * @generated from message testpb.v1.Lists
  */
-export type WithList = Message<"testpb.v1.WithList"> & {
+export type Lists = Message<"testpb.v1.Lists"> & {
   /**
-   * @generated from field: repeated int32 numbers = 1;
+   * @generated from field: repeated double r_double = 1;
    */
-  numbers: number[];
+  rDouble: number[];
+
+  /**
+   * @generated from field: repeated float r_float = 2;
+   */
+  rFloat: number[];
+
+  /**
+   * @generated from field: repeated int64 r_int64 = 3;
+   */
+  rInt64: bigint[];
+
+  /**
+   * @generated from field: repeated uint64 r_uint64 = 4;
+   */
+  rUint64: bigint[];
+
+  /**
+   * @generated from field: repeated int32 r_int32 = 5;
+   */
+  rInt32: number[];
+
+  /**
+   * @generated from field: repeated fixed64 r_fixed64 = 6;
+   */
+  rFixed64: bigint[];
+
+  /**
+   * @generated from field: repeated fixed32 r_fixed32 = 7;
+   */
+  rFixed32: number[];
+
+  /**
+   * @generated from field: repeated bool r_bool = 8;
+   */
+  rBool: boolean[];
+
+  /**
+   * @generated from field: repeated string r_string = 9;
+   */
+  rString: string[];
+
+  /**
+   * @generated from field: repeated bytes r_bytes = 10;
+   */
+  rBytes: Uint8Array[];
+
+  /**
+   * @generated from field: repeated uint32 r_uint32 = 11;
+   */
+  rUint32: number[];
+
+  /**
+   * @generated from field: repeated testpb.v1.Color r_enum = 12;
+   */
+  rEnum: Color[];
+
+  /**
+   * @generated from field: repeated sfixed32 r_sfixed32 = 13;
+   */
+  rSfixed32: number[];
+
+  /**
+   * @generated from field: repeated sfixed64 r_sfixed64 = 14;
+   */
+  rSfixed64: bigint[];
+
+  /**
+   * @generated from field: repeated sint32 r_sint32 = 15;
+   */
+  rSint32: number[];
+
+  /**
+   * @generated from field: repeated sint64 r_sint64 = 16;
+   */
+  rSint64: bigint[];
+
+  /**
+   * @generated from field: repeated int32 unpacked = 17 [packed = false];
+   */
+  unpacked: number[];
+
+  /**
+   * @generated from field: repeated testpb.v1.Scalars items = 18;
+   */
+  items: Scalars[];
+
+  /**
+   * @generated from field: repeated testpb.v1.Lists children = 19;
+   */
+  children: Lists[];
+
+  /**
+   * @generated from field: repeated google.protobuf.StringValue names = 20;
+   */
+  names: StringValue[];
+
+  /**
+   * @generated from field: string label = 21;
+   */
+  label: string;
 };
 
 /**
- * Describes the message testpb.v1.WithList.
- * Use `create(WithListSchema)` to create a new message.
+ * Describes the message testpb.v1.Lists.
+ * Use `create(ListsSchema)` to create a new message.
  */
-export const WithListSchema: GenMessage<WithList> = /*@__PURE__*/
+export const ListsSchema: GenMessage<Lists> = /*@__PURE__*/
   messageDesc(file_testpb_v1_codec, 1);
+
+/**
+ * Shapes left to protobuf-es.
+ *
+ * @generated from message testpb.v1.WithStructList
+ */
+export type WithStructList = Message<"testpb.v1.WithStructList"> & {
+  /**
+   * @generated from field: repeated google.protobuf.Struct items = 1;
+   */
+  items: JsonObject[];
+};
+
+/**
+ * Describes the message testpb.v1.WithStructList.
+ * Use `create(WithStructListSchema)` to create a new message.
+ */
+export const WithStructListSchema: GenMessage<WithStructList> = /*@__PURE__*/
+  messageDesc(file_testpb_v1_codec, 2);
 
 /**
  * @generated from message testpb.v1.WithMap
@@ -183,7 +302,7 @@ export type WithMap = Message<"testpb.v1.WithMap"> & {
  * Use `create(WithMapSchema)` to create a new message.
  */
 export const WithMapSchema: GenMessage<WithMap> = /*@__PURE__*/
-  messageDesc(file_testpb_v1_codec, 2);
+  messageDesc(file_testpb_v1_codec, 3);
 
 /**
  * @generated from message testpb.v1.WithOneof
@@ -212,7 +331,7 @@ export type WithOneof = Message<"testpb.v1.WithOneof"> & {
  * Use `create(WithOneofSchema)` to create a new message.
  */
 export const WithOneofSchema: GenMessage<WithOneof> = /*@__PURE__*/
-  messageDesc(file_testpb_v1_codec, 3);
+  messageDesc(file_testpb_v1_codec, 4);
 
 /**
  * @generated from message testpb.v1.WithWrapper
@@ -229,7 +348,7 @@ export type WithWrapper = Message<"testpb.v1.WithWrapper"> & {
  * Use `create(WithWrapperSchema)` to create a new message.
  */
 export const WithWrapperSchema: GenMessage<WithWrapper> = /*@__PURE__*/
-  messageDesc(file_testpb_v1_codec, 4);
+  messageDesc(file_testpb_v1_codec, 5);
 
 /**
  * @generated from message testpb.v1.WithStruct
@@ -246,7 +365,7 @@ export type WithStruct = Message<"testpb.v1.WithStruct"> & {
  * Use `create(WithStructSchema)` to create a new message.
  */
 export const WithStructSchema: GenMessage<WithStruct> = /*@__PURE__*/
-  messageDesc(file_testpb_v1_codec, 5);
+  messageDesc(file_testpb_v1_codec, 6);
 
 /**
  * @generated from message testpb.v1.WithLongString
@@ -263,31 +382,31 @@ export type WithLongString = Message<"testpb.v1.WithLongString"> & {
  * Use `create(WithLongStringSchema)` to create a new message.
  */
 export const WithLongStringSchema: GenMessage<WithLongString> = /*@__PURE__*/
-  messageDesc(file_testpb_v1_codec, 6);
+  messageDesc(file_testpb_v1_codec, 7);
 
 /**
  * Planned itself, but with a field of a type that is not.
  *
- * @generated from message testpb.v1.WithListChild
+ * @generated from message testpb.v1.WithMapChild
  */
-export type WithListChild = Message<"testpb.v1.WithListChild"> & {
+export type WithMapChild = Message<"testpb.v1.WithMapChild"> & {
   /**
    * @generated from field: string name = 1;
    */
   name: string;
 
   /**
-   * @generated from field: testpb.v1.WithList list = 2;
+   * @generated from field: testpb.v1.WithMap map = 2;
    */
-  list?: WithList | undefined;
+  map?: WithMap | undefined;
 };
 
 /**
- * Describes the message testpb.v1.WithListChild.
- * Use `create(WithListChildSchema)` to create a new message.
+ * Describes the message testpb.v1.WithMapChild.
+ * Use `create(WithMapChildSchema)` to create a new message.
  */
-export const WithListChildSchema: GenMessage<WithListChild> = /*@__PURE__*/
-  messageDesc(file_testpb_v1_codec, 7);
+export const WithMapChildSchema: GenMessage<WithMapChild> = /*@__PURE__*/
+  messageDesc(file_testpb_v1_codec, 8);
 
 /**
  * A cycle through a type that is not planned: neither end is.
@@ -301,9 +420,9 @@ export type CycleA = Message<"testpb.v1.CycleA"> & {
   b?: CycleB | undefined;
 
   /**
-   * @generated from field: testpb.v1.WithList list = 2;
+   * @generated from field: testpb.v1.WithMap map = 2;
    */
-  list?: WithList | undefined;
+  map?: WithMap | undefined;
 };
 
 /**
@@ -311,7 +430,7 @@ export type CycleA = Message<"testpb.v1.CycleA"> & {
  * Use `create(CycleASchema)` to create a new message.
  */
 export const CycleASchema: GenMessage<CycleA> = /*@__PURE__*/
-  messageDesc(file_testpb_v1_codec, 8);
+  messageDesc(file_testpb_v1_codec, 9);
 
 /**
  * @generated from message testpb.v1.CycleB
@@ -333,7 +452,7 @@ export type CycleB = Message<"testpb.v1.CycleB"> & {
  * Use `create(CycleBSchema)` to create a new message.
  */
 export const CycleBSchema: GenMessage<CycleB> = /*@__PURE__*/
-  messageDesc(file_testpb_v1_codec, 9);
+  messageDesc(file_testpb_v1_codec, 10);
 
 /**
  * @generated from enum testpb.v1.Color
