@@ -15,7 +15,12 @@ export interface Envelope {
   readonly data: Uint8Array;
 }
 
-/** Encodes one frame: a flags byte, a big-endian uint32 length, then the payload. */
+/**
+ * Encodes one frame: a flags byte, a big-endian uint32 length, then the payload.
+ * A small frame is a view of a buffer shared with other frames (see
+ * `byte-slab.ts`): read it through the view, and do not transfer or reuse its
+ * `buffer` as if it were the frame's alone.
+ */
 export function encodeEnvelope(flags: number, data: Uint8Array): Uint8Array {
   const out = allocateBytes(5 + data.length);
   out[0] = flags;
