@@ -34,7 +34,6 @@ export interface FieldPlan {
 }
 
 export interface Plan {
-  readonly desc: DescMessage;
   /** In field-number order, as protobuf-es writes them. */
   readonly fields: readonly FieldPlan[];
   readonly byNumber: ReadonlyMap<number, FieldPlan>;
@@ -103,7 +102,6 @@ function shallowPlan(desc: DescMessage): Plan | undefined {
   const bytesFields = Object.keys(zero).filter((k) => zero[k] instanceof Uint8Array);
   const listFields = Object.keys(zero).filter((k) => Array.isArray(zero[k]));
   return {
-    desc,
     fields,
     byNumber: new Map(fields.map((f) => [f.number, f])),
     zero,
