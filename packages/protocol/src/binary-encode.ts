@@ -63,7 +63,8 @@ function isZero(scalar: ScalarType, value: unknown): boolean {
 
 /**
  * The encoded size of a message's fields. The sizes of nested messages and
- * of packed lists are pushed to `sizes` in the order the write pass meets them.
+ * packed lists, and the UTF-8 lengths of strings, are pushed to `sizes` in the
+ * order the write pass meets them.
  */
 function sizeFields(plan: Plan, message: object, sizes: number[]): number {
   const values = message as Record<string, unknown>;
@@ -83,17 +84,17 @@ function sizeFields(plan: Plan, message: object, sizes: number[]): number {
       case Kind.ScalarList:
         if (field.packedTag !== undefined) {
           let inner = 0;
-          for (const item of value as unknown[]) inner += scalarSize(field.scalar, item);
+          for (const item of value as unknown[]) inner += scalarSize(field.scalar, item, sizes);
           sizes.push(inner);
           size += field.packedTag.length + varint32Size(inner) + inner;
         } else {
           for (const item of value as unknown[]) {
-            size += field.tag.length + scalarSize(field.scalar, item);
+            size += field.tag.length + scalarSize(field.scalar, item, sizes);
           }
         }
         break;
       default:
-        size += field.tag.length + scalarSize(field.scalar, value);
+        size += field.tag.length + scalarSize(field.scalar, value, sizes);
     }
   }
   const unknown = (message as { $unknown?: Unknown[] }).$unknown;
@@ -115,11 +116,13 @@ function sizeNested(plan: Plan, value: unknown, sizes: number[]): number {
   return varint32Size(inner) + inner;
 }
 
-function scalarSize(scalar: ScalarType, value: unknown): number {
+/** A scalar's encoded size; a string's UTF-8 length also goes to `sizes`, for the write pass. */
+function scalarSize(scalar: ScalarType, value: unknown, sizes: number[]): number {
   switch (scalar) {
     case ScalarType.STRING: {
       if (typeof value !== "string") throw new TypeError("not a string");
       const length = utf8Length(value);
+      sizes.push(length);
       return varint32Size(length) + length;
     }
     case ScalarType.BYTES: {
@@ -241,7 +244,7 @@ export function utf8Length(text: string): number {
 
 const utf8 = new TextEncoder();
 
-/** The output buffer, the write position, and the nested sizes the first pass found. */
+/** The output buffer, the write position, and the sizes the first pass found. */
 class Output {
   pos = 0;
   next = 0;
@@ -337,7 +340,7 @@ function writeScalar(out: Output, scalar: ScalarType, value: unknown): void {
   switch (scalar) {
     case ScalarType.STRING: {
       const text = value as string;
-      const length = utf8Length(text);
+      const length = out.sizes[out.next++]!;
       out.varint32(length);
       if (length === text.length && length < 64) {
         // Short ASCII: cheaper by hand than through encodeInto's view.
